@@ -13,9 +13,8 @@ import datetime
 from django.db import models
 from django.urls import reverse
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -358,9 +357,7 @@ class Commitment(models.Model):
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
     title = models.CharField(_("title"), max_length=300, blank=True)
     body = models.TextField(_("text"))
-    principles_text = models.CharField(
-        _("principles as written"), max_length=300, blank=True
-    )
+    principles_text = models.CharField(_("principles as written"), max_length=300, blank=True)
     principles = models.ManyToManyField(
         Principle, related_name="commitments", verbose_name=_("principles served")
     )
@@ -411,9 +408,7 @@ class DevelopmentArea(models.Model):
         verbose_name_plural = _("development areas")
         ordering = ["version", "order"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["version", "key"], name="developmentarea_unique_key"
-            ),
+            models.UniqueConstraint(fields=["version", "key"], name="developmentarea_unique_key"),
         ]
 
     def __str__(self) -> str:
@@ -557,7 +552,7 @@ class RespondentGroup(models.TextChoices):
 
 
 class FollowUpArea(models.Model):
-    """A row of the agreement's own follow-up table: what is asked, who answers, who is responsible."""
+    """A row of the agreement's follow-up table: what is asked, who answers, who is in charge."""
 
     class AnswerKind(models.TextChoices):
         TEXT = "text", _("free text")

@@ -237,9 +237,7 @@ class AgreementData(Strict):
     def one_current_version(cls, versions: list[VersionData]) -> list[VersionData]:
         current = [v.key for v in versions if v.status == "current"]
         if len(current) != 1:
-            raise ValueError(
-                f"exactly one version must have status current, found {len(current)}"
-            )
+            raise ValueError(f"exactly one version must have status current, found {len(current)}")
         return versions
 
 
@@ -299,8 +297,7 @@ def validate_references(data: AgreementData, theme_keys: set[str]) -> list[str]:
             for theme in principle.themes:
                 if theme not in theme_keys:
                     problems.append(
-                        f"{where} principles[{pi}] (key '{principle.key}'): "
-                        f"unknown theme '{theme}'"
+                        f"{where} principles[{pi}] (key '{principle.key}'): unknown theme '{theme}'"
                     )
             for ci, commitment in enumerate(principle.commitments):
                 for ref in commitment.principles:

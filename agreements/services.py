@@ -575,9 +575,7 @@ def agreements_load(
             after = sum(report.created.values()) + sum(report.updated.values())
             after += sum(report.deleted.values())
             if after != before:
-                Agreement.objects.filter(pk=agreement.pk).update(
-                    content_updated_at=timezone.now()
-                )
+                Agreement.objects.filter(pk=agreement.pk).update(content_updated_at=timezone.now())
             report.agreements.append(data.slug)
     logger.info("Loaded agreements %s: %s", ", ".join(report.agreements), report.lines())
     return report

@@ -179,7 +179,4 @@ def comparison(request):
             for agreement in agreements
         ]
         rows.append(ComparisonRow(theme, cells))
-    return render(
-        request, "agreements/comparison.html", {"rows": rows, "agreements": agreements}
-    )
-
+    return render(request, "agreements/comparison.html", {"rows": rows, "agreements": agreements})

@@ -3,7 +3,7 @@
 See docs/operations.md and .env.example.
 """
 
-from .base import *  # noqa: F403
+from .base import *
 from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False

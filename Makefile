@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data
+
+$(BIN)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (python3 is %d.%d); set PYTHON=python3.11" % sys.version_info[:2])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+## run: a fresh machine to a working portal at http://127.0.0.1:$(PORT) with the agreements and demo data
+run: data
+	@echo "Serving the portal at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## data: migrate and load the agreements (idempotent)
+data: $(BIN)/.installed
+	@mkdir -p var/mail
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_agreements
+
+## test: lint, migrations check, the whole suite on SQLite and again on PostgreSQL
+test: lint check-migrations test-sqlite test-postgres
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: $(BIN)/.installed
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
+
+test-sqlite: $(BIN)/.installed
+	@echo "== Test suite on SQLite =="
+	$(BIN)/pytest
+
+test-postgres: $(BIN)/.installed
+	@echo "== Test suite on PostgreSQL =="
+	scripts/with-postgres $(BIN)/pytest
+
+## messages: update the Swedish catalogue from the code, and compile it
+messages: $(BIN)/.installed
+	$(MANAGE) makemessages -l sv --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(MANAGE) compilemessages -l sv
+
+## lock: re-resolve requirements.lock from pyproject.toml (needs network to PyPI)
+lock: $(BIN)/.installed
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header -o requirements.lock
+
+clean-venv:
+	rm -rf $(VENV)
