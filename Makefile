@@ -24,6 +24,7 @@ run: data
 data: $(BIN)/.installed
 	@mkdir -p var/mail
 	$(MANAGE) migrate --no-input
+	$(MANAGE) createcachetable
 	$(MANAGE) load_agreements
 
 ## test: lint, migrations check, the whole suite on SQLite and again on PostgreSQL

@@ -10,5 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agreements.urls")),
+    path("", include("organisations.urls")),
+    path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -122,3 +122,121 @@ class BodyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Samrådet {n}")
     kind = Body.Kind.COUNCIL
     is_council = True
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from organisations.models import (  # noqa: E402
+    Accession,
+    CouncilMembership,
+    MunicipalUnit,
+    OfficerRole,
+    Organisation,
+    Representative,
+)
+
+
+def valid_organisation_number(n: int) -> str:
+    """A valid NNNNNN-NNNN number (Luhn check digit) for sequence number n."""
+    from organisations.validators import luhn_valid
+
+    base = f"802{n:06d}"[-9:]
+    for check in range(10):
+        if luhn_valid(base + str(check)):
+            return f"{base[:6]}-{base[6:]}{check}"
+    raise AssertionError("unreachable")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.se")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Users have a verified e-mail address, as allauth requires before login."""
+        if create:
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Föreningen nummer {n}")
+    organisation_number = factory.Sequence(valid_organisation_number)
+    legal_form = "association"
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(slug="goteborg"))
+    email = factory.Sequence(lambda n: f"info{n}@forening.example.se")
+    description = "En förening."
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Representative
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Representative.Role.ADMIN
+
+
+class MunicipalUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MunicipalUnit
+        django_get_or_create = ["municipality", "name"]
+
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(slug="goteborg"))
+    name = factory.Sequence(lambda n: f"Nämnd {n}")
+    kind = MunicipalUnit.Kind.BOARD
+
+
+class OfficerRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfficerRole
+
+    user = factory.SubFactory(UserFactory)
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(slug="goteborg"))
+
+
+class CouncilMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CouncilMembership
+
+    user = factory.SubFactory(UserFactory)
+    agreement = factory.LazyFunction(lambda: Agreement.objects.get(slug="goteborg"))
+    side = CouncilMembership.Side.CIVIL_SOCIETY
+
+
+class AccessionFactory(factory.django.DjangoModelFactory):
+    """An accession made directly (tests of the life cycle go through the services)."""
+
+    class Meta:
+        model = Accession
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    agreement = factory.LazyAttribute(
+        lambda o: Agreement.objects.get(municipality=o.organisation.municipality)
+    )
+    version = factory.LazyAttribute(lambda o: o.agreement.current_version)
+    status = Accession.Status.ACTIVE
+    source = Accession.Source.ONLINE
+    declaration_text = "Vi ansluter oss."
+    basis = Accession.Basis.SIGNATORY
+    signer_name = "Anna Andersson"
+    signer_title = "Ordförande"
+    signed_at = factory.LazyFunction(timezone.now)
+    decided_at = factory.LazyAttribute(lambda o: o.signed_at if o.status == "active" else None)

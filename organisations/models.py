@@ -1,0 +1,557 @@
+"""Who joined: roles of people, the organisation register, and accessions to agreements.
+
+Nothing here is ever hard-deleted: an accession keeps its signed content forever, and every change
+of its state is an ``AccessionEvent`` with who, when, and the values before and after.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from agreements.models import Agreement, AgreementVersion, Body, Municipality
+
+
+def private_storage():
+    return storages["private"]
+
+
+class ActivityArea(models.Model):
+    """An area of activity an organisation works in (from the agreements' themes)."""
+
+    key = models.SlugField(_("key"), unique=True)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("area of activity")
+        verbose_name_plural = _("areas of activity")
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if get_language() == "en" else self.name_sv
+
+
+class LegalForm(models.TextChoices):
+    ASSOCIATION = "association", _("non-profit association")
+    FOUNDATION = "foundation", _("foundation")
+    FAITH_COMMUNITY = "faith_community", _("faith community")
+    STUDY_ASSOCIATION = "study_association", _("study association")
+    SOCIAL_ENTERPRISE = "social_enterprise", _("social enterprise")
+    COOPERATIVE = "cooperative", _("cooperative")
+    NETWORK = "network", _("network")
+    UMBRELLA = "umbrella", _("umbrella organisation")
+    OTHER = "other", _("other")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def signatories(self) -> OrganisationQuerySet:
+        """Organisations with an active accession to an agreement (the public register)."""
+        return self.filter(accessions__status=Accession.Status.ACTIVE).distinct()
+
+
+class Organisation(models.Model):
+    """A civil society organisation in the register. It may be registered without signing."""
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        help_text=_("Ten digits, written NNNNNN-NNNN."),
+    )
+    no_number_reason = models.CharField(
+        _("why there is no organisation number"), max_length=300, blank=True
+    )
+    legal_form = models.CharField(_("legal form"), max_length=30, choices=LegalForm.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+    )
+    activity_areas = models.ManyToManyField(
+        ActivityArea, related_name="organisations", verbose_name=_("areas of activity"), blank=True
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("public e-mail"), blank=True)
+    phone = models.CharField(_("public phone"), max_length=40, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact person's e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact person's phone"), max_length=40, blank=True)
+    contact_is_public = models.BooleanField(
+        _("show the contact person publicly"),
+        default=False,
+        help_text=_("Only when the contact person has agreed to it."),
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[activity_areas])
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "organisation_number"],
+                condition=~models.Q(organisation_number=""),
+                name="organisation_unique_number_per_municipality",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(organisation_number="") | ~models.Q(no_number_reason=""),
+                name="organisation_number_or_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisations:detail", kwargs={"pk": self.pk})
+
+
+class Representative(models.Model):
+    """A person who acts for an organisation. Admins can invite and remove representatives."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("organisation admin")
+        REPRESENTATIVE = "representative", _("representative")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="representations",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="representatives",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+
+    class Meta:
+        verbose_name = _("representative")
+        verbose_name_plural = _("representatives")
+        ordering = ["organisation", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=models.Q(removed_at__isnull=True),
+                name="representative_once_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to become a representative of an organisation."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=Representative.Role.choices,
+        default=Representative.Role.REPRESENTATIVE,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AccessRequest(models.Model):
+    """A person asks an existing organisation's admins to become its representative."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("declined")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        verbose_name=_("organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        verbose_name=_("user"),
+    )
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(status="pending"),
+                name="accessrequest_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation}"
+
+
+class MunicipalUnit(models.Model):
+    """A board, administration or municipal company that officers work in and that reports."""
+
+    class Kind(models.TextChoices):
+        BOARD = "board", _("board")
+        ADMINISTRATION = "administration", _("administration")
+        COMPANY = "company", _("municipal company")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="units", verbose_name=_("municipality")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("municipal unit")
+        verbose_name_plural = _("municipal units")
+        ordering = ["municipality", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="unit_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficerRole(models.Model):
+    """A municipal officer, for a municipality and optionally one of its units."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="officer_roles",
+        verbose_name=_("user"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        verbose_name=_("municipality"),
+    )
+    unit = models.ForeignKey(
+        MunicipalUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("unit"),
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("municipal officer")
+        verbose_name_plural = _("municipal officers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality", "unit"], name="officerrole_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.unit or self.municipality}"
+
+
+class CouncilMembership(models.Model):
+    """A member of an agreement's council (Samrådet, styrgrupp, samverkansgrupp, …)."""
+
+    class Side(models.TextChoices):
+        MUNICIPALITY = "municipality", _("the municipality")
+        CIVIL_SOCIETY = "civil_society", _("civil society")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="council_memberships",
+        verbose_name=_("user"),
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        related_name="council_members",
+        verbose_name=_("agreement"),
+    )
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("council"),
+    )
+    side = models.CharField(_("represents"), max_length=20, choices=Side.choices)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("council member")
+        verbose_name_plural = _("council members")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agreement"], name="councilmembership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.agreement}"
+
+
+def minutes_upload_path(instance: Accession, filename: str) -> str:
+    return f"minutes/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
+
+
+class AccessionQuerySet(models.QuerySet):
+    def open(self) -> AccessionQuerySet:
+        """Pending or active: the accessions that block a new one for the same version."""
+        return self.filter(status__in=[Accession.Status.PENDING, Accession.Status.ACTIVE])
+
+
+class Accession(models.Model):
+    """An organisation's signed accession to one version of an agreement.
+
+    The signed content (declaration, basis, signer, version) never changes after signing; only the
+    status moves, through ``organisations.services``, each move recorded as an AccessionEvent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for verification")
+        ACTIVE = "active", _("active")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        SUPERSEDED = "superseded", _("replaced by a re-confirmation")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("signed online")
+        DIALOGUE_FORUM = "dialogue_forum", _("at a dialogue forum")
+        PAPER = "paper", _("on a paper application")
+
+    class Basis(models.TextChoices):
+        SIGNATORY = "signatory", _("I am an authorised signatory of the organisation")
+        BOARD_DECISION = "board_decision", _("The organisation's board decided to join")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="accessions",
+        verbose_name=_("organisation"),
+    )
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="accessions", verbose_name=_("agreement")
+    )
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.PROTECT,
+        related_name="accessions",
+        verbose_name=_("agreement version"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    declaration_text = models.TextField(_("declaration"))
+    basis = models.CharField(_("basis for signing"), max_length=20, choices=Basis.choices)
+    board_decision_date = models.DateField(_("date of the board decision"), null=True, blank=True)
+    minutes = models.FileField(
+        _("minutes"),
+        storage=private_storage,
+        upload_to=minutes_upload_path,
+        blank=True,
+    )
+    signer_name = models.CharField(_("signer's full name"), max_length=200)
+    signer_title = models.CharField(_("signer's title"), max_length=200)
+    signed_at = models.DateTimeField(_("signed"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signed_accessions",
+        verbose_name=_("signed from account"),
+    )
+    signed_by_email = models.EmailField(_("account's e-mail when signing"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recorded_accessions",
+        verbose_name=_("recorded by officer"),
+    )
+    decided_at = models.DateTimeField(_("verified or rejected"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified or rejected by"),
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("re-confirms"),
+    )
+
+    objects = AccessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("accession")
+        verbose_name_plural = _("accessions")
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "version"],
+                condition=models.Q(status__in=["pending", "active"]),
+                name="accession_one_open_per_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "agreement"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.agreement} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisations:accession", kwargs={"pk": self.pk})
+
+    @property
+    def active_since(self):
+        return self.decided_at if self.status == self.Status.ACTIVE else None
+
+
+class AccessionEvent(models.Model):
+    """One change of an accession's state: who, when, and the values before and after."""
+
+    class Action(models.TextChoices):
+        SIGNED = "signed", _("signed")
+        RECORDED = "recorded", _("recorded by an officer")
+        VERIFIED = "verified", _("verified")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        RECONFIRMED = "reconfirmed", _("re-confirmed for a new version")
+        SUPERSEDED = "superseded", _("replaced by a re-confirmation")
+
+    accession = models.ForeignKey(
+        Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (as shown)"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("accession event")
+        verbose_name_plural = _("accession events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"

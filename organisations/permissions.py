@@ -1,0 +1,95 @@
+"""Who may do what with organisations and accessions: plain functions, used by views and templates.
+
+Every function takes the acting user first and answers True or False; views turn False into 403
+(or 404 where even the existence of the object is not the user's business).
+"""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+
+from .models import Accession, CouncilMembership, OfficerRole, Organisation, Representative
+
+
+def _active_representation(user, organisation: Organisation) -> Representative | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Representative.objects.filter(user=user, organisation=organisation, removed_at__isnull=True)
+        .only("role")
+        .first()
+    )
+
+
+def is_representative(user, organisation: Organisation) -> bool:
+    return _active_representation(user, organisation) is not None
+
+
+def is_organisation_admin(user, organisation: Organisation) -> bool:
+    rep = _active_representation(user, organisation)
+    return rep is not None and rep.role == Representative.Role.ADMIN
+
+
+def is_officer(user) -> bool:
+    return user.is_authenticated and OfficerRole.objects.filter(user=user).exists()
+
+
+def officer_municipality_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(OfficerRole.objects.filter(user=user).values_list("municipality_id", flat=True))
+
+
+def is_officer_of(user, municipality_id: int) -> bool:
+    return municipality_id in officer_municipality_ids(user)
+
+
+def is_council_member(user, agreement_id: int | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    memberships = CouncilMembership.objects.filter(user=user)
+    if agreement_id is not None:
+        memberships = memberships.filter(agreement_id=agreement_id)
+    return memberships.exists()
+
+
+def needs_mfa(user) -> bool:
+    """Officers, council members and staff must use two-factor authentication."""
+    return user.is_authenticated and (user.is_staff or is_officer(user) or is_council_member(user))
+
+
+def has_mfa(user) -> bool:
+    return user.is_authenticated and is_mfa_enabled(user)
+
+
+def can_edit_organisation(user, organisation: Organisation) -> bool:
+    return is_representative(user, organisation) or is_officer_of(
+        user, organisation.municipality_id
+    )
+
+
+def can_manage_representatives(user, organisation: Organisation) -> bool:
+    return is_organisation_admin(user, organisation)
+
+
+def can_sign_for(user, organisation: Organisation) -> bool:
+    return is_representative(user, organisation)
+
+
+def can_view_accession(user, accession: Accession) -> bool:
+    """The organisation's representatives and the municipality's officers, nobody else."""
+    return is_representative(user, accession.organisation) or is_officer_of(
+        user, accession.agreement.municipality_id
+    )
+
+
+def can_decide_accession(user, accession: Accession) -> bool:
+    return is_officer_of(user, accession.agreement.municipality_id)
+
+
+def can_withdraw_accession(user, accession: Accession) -> bool:
+    return is_representative(user, accession.organisation)
+
+
+def can_record_accession(user, organisation: Organisation) -> bool:
+    return is_officer_of(user, organisation.municipality_id)

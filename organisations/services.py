@@ -1,0 +1,658 @@
+"""Writes to the organisations app. Views and forms call these; nothing else changes the data.
+
+Each function is keyword-only, checks the state it needs, and writes inside one transaction. Every
+change of an accession's state is recorded as an AccessionEvent in that same transaction, and
+logged to the ``portal.security`` logger.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import AgreementVersion
+
+from .models import (
+    Accession,
+    AccessionEvent,
+    AccessRequest,
+    ActivityArea,
+    Invitation,
+    Organisation,
+    Representative,
+)
+
+security_log = logging.getLogger("portal.security")
+
+INVITATION_VALID_DAYS = 14
+
+# Error messages, reused by the tests.
+ALREADY_JOINED = _(
+    "The organisation has already joined this agreement, or its accession is waiting for "
+    "verification."
+)
+NOT_CURRENT_VERSION = _("Only the version of the agreement in force can be signed.")
+WRONG_MUNICIPALITY = _("An organisation can only join the agreement of its own municipality.")
+NOT_PENDING = _("This accession has already been decided.")
+NOT_OPEN = _("Only an active or pending accession can be withdrawn.")
+REASON_REQUIRED = _("Give a reason, so that the organisation knows why.")
+DECLARATION_REQUIRED = _("You must confirm that the organisation supports the agreement.")
+BOARD_DATE_REQUIRED = _("Give the date of the board decision.")
+INVITATION_USED = _("This invitation has already been used.")
+INVITATION_EXPIRED = _("This invitation has expired or was withdrawn. Ask for a new one.")
+INVITATION_OTHER_EMAIL = _(
+    "This invitation was sent to another e-mail address. Log in with that address to accept it."
+)
+LAST_ADMIN = _("An organisation must keep at least one admin.")
+NOTHING_TO_RECONFIRM = _("There is no accession to an earlier version to re-confirm.")
+
+
+class DuplicateOrganisation(Exception):
+    """The organisation number is already registered in the municipality."""
+
+    def __init__(self, existing: Organisation):
+        self.existing = existing
+        super().__init__(str(existing))
+
+
+class ActionRefused(Exception):
+    """A request that must not succeed; the message is for the user."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+def declaration_text(*, organisation: Organisation, version: AgreementVersion) -> str:
+    """The declaration the signer confirms. It is part of the signed record, in Swedish."""
+    agreement = version.agreement
+    return (
+        f"{organisation.name} ansluter sig till {version.title} "
+        f"({agreement.municipality.name}) och stöder överenskommelsen i dess helhet: "
+        f"dess {agreement.principle_plural} och de åtaganden som gäller "
+        f"{agreement.civil_society_term}."
+    )
+
+
+def _actor_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email or user.get_username()
+
+
+def _state(accession: Accession) -> dict:
+    return {
+        "status": accession.status,
+        "decided_at": accession.decided_at.isoformat() if accession.decided_at else None,
+        "rejection_reason": accession.rejection_reason,
+        "withdrawn_at": accession.withdrawn_at.isoformat() if accession.withdrawn_at else None,
+        "withdrawal_reason": accession.withdrawal_reason,
+    }
+
+
+def _record(accession: Accession, action: str, actor, before: dict, note: str = "") -> None:
+    AccessionEvent.objects.create(
+        accession=accession,
+        action=action,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        before=before,
+        after=_state(accession),
+        note=note,
+    )
+    security_log.info(
+        "accession %s %s by user %s (organisation %s, agreement %s)",
+        accession.pk,
+        action,
+        getattr(actor, "pk", None),
+        accession.organisation_id,
+        accession.agreement_id,
+    )
+
+
+def _mail(*, to: list[str], template: str, context: dict) -> None:
+    """Send a plain-text e-mail in Swedish (the organisations' working language)."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"organisations/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"organisations/email/{template}.txt", context)
+    send_mail(subject, body, None, recipients)
+
+
+def _organisation_addresses(organisation: Organisation) -> list[str]:
+    reps = organisation.representatives.filter(removed_at__isnull=True).select_related("user")
+    addresses = {rep.user.email for rep in reps}
+    if organisation.contact_email:
+        addresses.add(organisation.contact_email)
+    return sorted(addresses)
+
+
+def _site_url(path: str) -> str:
+    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+
+
+# --- The register ---------------------------------------------------------------------------
+
+
+def organisation_find_duplicate(
+    *, municipality_id: int, organisation_number: str, exclude_pk: int | None = None
+) -> Organisation | None:
+    if not organisation_number:
+        return None
+    duplicates = Organisation.objects.filter(
+        municipality_id=municipality_id, organisation_number=organisation_number
+    )
+    if exclude_pk:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    return duplicates.first()
+
+
+@transaction.atomic
+def organisation_register(
+    *, user, organisation: Organisation, activity_areas: list[ActivityArea]
+) -> Organisation:
+    """Register an organisation (an unsaved instance from the form); the user becomes its admin."""
+    existing = organisation_find_duplicate(
+        municipality_id=organisation.municipality_id,
+        organisation_number=organisation.organisation_number,
+    )
+    if existing:
+        raise DuplicateOrganisation(existing)
+    organisation.full_clean()
+    organisation._history_user = user
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as exc:  # a simultaneous registration of the same number
+        existing = organisation_find_duplicate(
+            municipality_id=organisation.municipality_id,
+            organisation_number=organisation.organisation_number,
+        )
+        if existing:
+            raise DuplicateOrganisation(existing) from exc
+        raise
+    organisation.activity_areas.set(activity_areas)
+    Representative.objects.create(
+        user=user, organisation=organisation, role=Representative.Role.ADMIN
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, actor, activity_areas: list[ActivityArea] | None = None
+) -> Organisation:
+    """Save changes made by a form; the previous values stay in the organisation's history."""
+    existing = organisation_find_duplicate(
+        municipality_id=organisation.municipality_id,
+        organisation_number=organisation.organisation_number,
+        exclude_pk=organisation.pk,
+    )
+    if existing:
+        raise DuplicateOrganisation(existing)
+    organisation.full_clean()
+    organisation._history_user = actor
+    organisation.save()
+    if activity_areas is not None:
+        organisation.activity_areas.set(activity_areas)
+    return organisation
+
+
+# --- Accessions -----------------------------------------------------------------------------
+
+
+@dataclass
+class Signature:
+    """What the signer states. Checked here, whatever form it came from."""
+
+    basis: str
+    signer_name: str
+    signer_title: str
+    declaration_confirmed: bool
+    board_decision_date: datetime.date | None = None
+    minutes: UploadedFile | None = None
+
+    def check(self) -> None:
+        errors = {}
+        if not self.declaration_confirmed:
+            errors["declaration_confirmed"] = DECLARATION_REQUIRED
+        if self.basis == Accession.Basis.BOARD_DECISION and not self.board_decision_date:
+            errors["board_decision_date"] = BOARD_DATE_REQUIRED
+        if not self.signer_name.strip():
+            errors["signer_name"] = _("Give the signer's full name.")
+        if not self.signer_title.strip():
+            errors["signer_title"] = _("Give the signer's title or role.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _lock_organisation(organisation: Organisation) -> Organisation:
+    """Serialise accession writes per organisation (a row lock on PostgreSQL)."""
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+def _create_accession(
+    *,
+    organisation: Organisation,
+    version: AgreementVersion,
+    signature: Signature,
+    status: str,
+    source: str,
+    user,
+    recorded_by=None,
+    signed_at: datetime.datetime | None = None,
+    replaces: Accession | None = None,
+) -> Accession:
+    signature.check()
+    if not version.is_current:
+        raise ActionRefused(NOT_CURRENT_VERSION)
+    if version.agreement.municipality_id != organisation.municipality_id:
+        raise ActionRefused(WRONG_MUNICIPALITY)
+    _lock_organisation(organisation)
+    open_accessions = Accession.objects.open().filter(
+        organisation=organisation, agreement=version.agreement
+    )
+    if replaces is not None:
+        open_accessions = open_accessions.exclude(pk=replaces.pk)
+    if open_accessions.exists():
+        raise ActionRefused(ALREADY_JOINED)
+    now = timezone.now()
+    accession = Accession(
+        organisation=organisation,
+        agreement=version.agreement,
+        version=version,
+        status=status,
+        source=source,
+        declaration_text=declaration_text(organisation=organisation, version=version),
+        basis=signature.basis,
+        board_decision_date=signature.board_decision_date,
+        signer_name=signature.signer_name.strip(),
+        signer_title=signature.signer_title.strip(),
+        signed_at=signed_at or now,
+        signed_by=user,
+        signed_by_email=getattr(user, "email", "") or "",
+        recorded_by=recorded_by,
+        decided_at=now if status == Accession.Status.ACTIVE else None,
+        decided_by=recorded_by if status == Accession.Status.ACTIVE else None,
+        replaces=replaces,
+    )
+    if signature.minutes:
+        accession.minutes.save("minutes.pdf", signature.minutes, save=False)
+    try:
+        with transaction.atomic():
+            accession.save()
+    except IntegrityError as exc:  # the database's own guard against a second open accession
+        if accession.minutes:
+            accession.minutes.delete(save=False)
+        raise ActionRefused(ALREADY_JOINED) from exc
+    return accession
+
+
+@transaction.atomic
+def accession_sign(
+    *, organisation: Organisation, version: AgreementVersion, user, signature: Signature
+) -> Accession:
+    """A representative signs online. The accession waits for an officer's verification."""
+    accession = _create_accession(
+        organisation=organisation,
+        version=version,
+        signature=signature,
+        status=Accession.Status.PENDING,
+        source=Accession.Source.ONLINE,
+        user=user,
+    )
+    _record(accession, AccessionEvent.Action.SIGNED, user, before={})
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(organisation),
+            template="accession_signed",
+            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+        )
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_record(
+    *,
+    organisation: Organisation,
+    version: AgreementVersion,
+    officer,
+    source: str,
+    signature: Signature,
+    signed_on: datetime.date,
+    note: str = "",
+) -> Accession:
+    """An officer records an accession made at a dialogue forum or on paper. It is active at once."""
+    if source not in (Accession.Source.DIALOGUE_FORUM, Accession.Source.PAPER):
+        raise ActionRefused(_("Choose where the accession was made."))
+    signed_at = timezone.make_aware(datetime.datetime.combine(signed_on, datetime.time(12)))
+    accession = _create_accession(
+        organisation=organisation,
+        version=version,
+        signature=signature,
+        status=Accession.Status.ACTIVE,
+        source=source,
+        user=None,
+        recorded_by=officer,
+        signed_at=signed_at,
+    )
+    _record(accession, AccessionEvent.Action.RECORDED, officer, before={}, note=note)
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(organisation),
+            template="accession_verified",
+            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+        )
+    )
+    return accession
+
+
+def _lock_accession(accession: Accession) -> Accession:
+    return Accession.objects.select_for_update().select_related("organisation").get(pk=accession.pk)
+
+
+@transaction.atomic
+def accession_verify(*, accession: Accession, officer) -> Accession:
+    """An officer confirms that the signer may sign for the organisation."""
+    accession = _lock_accession(accession)
+    if accession.status != Accession.Status.PENDING:
+        raise ActionRefused(NOT_PENDING)
+    before = _state(accession)
+    accession.status = Accession.Status.ACTIVE
+    accession.decided_at = timezone.now()
+    accession.decided_by = officer
+    accession.save(update_fields=["status", "decided_at", "decided_by"])
+    _record(accession, AccessionEvent.Action.VERIFIED, officer, before)
+    if accession.replaces_id:
+        old = _lock_accession(accession.replaces)
+        if old.status == Accession.Status.ACTIVE:
+            old_before = _state(old)
+            old.status = Accession.Status.SUPERSEDED
+            old.save(update_fields=["status"])
+            _record(old, AccessionEvent.Action.SUPERSEDED, officer, old_before)
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(accession.organisation),
+            template="accession_verified",
+            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+        )
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_reject(*, accession: Accession, officer, reason: str) -> Accession:
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    accession = _lock_accession(accession)
+    if accession.status != Accession.Status.PENDING:
+        raise ActionRefused(NOT_PENDING)
+    before = _state(accession)
+    accession.status = Accession.Status.REJECTED
+    accession.decided_at = timezone.now()
+    accession.decided_by = officer
+    accession.rejection_reason = reason.strip()
+    accession.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
+    _record(accession, AccessionEvent.Action.REJECTED, officer, before, note=reason.strip())
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(accession.organisation),
+            template="accession_rejected",
+            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+        )
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Accession:
+    """The organisation leaves the agreement. It leaves the public register; history stays."""
+    accession = _lock_accession(accession)
+    if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
+        raise ActionRefused(NOT_OPEN)
+    before = _state(accession)
+    accession.status = Accession.Status.WITHDRAWN
+    accession.withdrawn_at = timezone.now()
+    accession.withdrawal_reason = reason.strip()
+    accession.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
+    _record(accession, AccessionEvent.Action.WITHDRAWN, user, before, note=reason.strip())
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(accession.organisation),
+            template="accession_withdrawn",
+            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+        )
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> Accession:
+    """Sign the agreement's new version; the earlier accession stays active until verified."""
+    current = accession.agreement.current_version
+    if (
+        accession.status != Accession.Status.ACTIVE
+        or current is None
+        or accession.version_id == current.pk
+    ):
+        raise ActionRefused(NOTHING_TO_RECONFIRM)
+    new = _create_accession(
+        organisation=accession.organisation,
+        version=current,
+        signature=signature,
+        status=Accession.Status.PENDING,
+        source=Accession.Source.ONLINE,
+        user=user,
+        replaces=accession,
+    )
+    _record(new, AccessionEvent.Action.RECONFIRMED, user, before={})
+    return new
+
+
+# --- Representatives --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_send(*, organisation: Organisation, inviter, email: str, role: str) -> Invitation:
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email.strip().lower(),
+        role=role,
+        invited_by=inviter,
+        expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
+    )
+    url = _site_url(reverse("organisations:invitation", kwargs={"token": invitation.token}))
+    transaction.on_commit(
+        lambda: _mail(
+            to=[invitation.email],
+            template="invitation",
+            context={"invitation": invitation, "url": url, "inviter": _actor_label(inviter)},
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Representative:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ActionRefused(INVITATION_USED)
+    if not invitation.is_open:
+        raise ActionRefused(INVITATION_EXPIRED)
+    if invitation.email.lower() != (user.email or "").lower():
+        raise ActionRefused(INVITATION_OTHER_EMAIL)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    representative, _created = Representative.objects.get_or_create(
+        user=user,
+        organisation=invitation.organisation,
+        removed_at=None,
+        defaults={"role": invitation.role},
+    )
+    return representative
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def representative_remove(*, representative: Representative, actor) -> Representative:
+    Organisation.objects.select_for_update().get(pk=representative.organisation_id)
+    representative = Representative.objects.get(pk=representative.pk)
+    if representative.removed_at is not None:
+        return representative
+    if representative.role == Representative.Role.ADMIN:
+        admins = Representative.objects.filter(
+            organisation_id=representative.organisation_id,
+            role=Representative.Role.ADMIN,
+            removed_at__isnull=True,
+        )
+        if admins.count() <= 1:
+            raise ActionRefused(LAST_ADMIN)
+    representative.removed_at = timezone.now()
+    representative.removed_by = actor
+    representative.save(update_fields=["removed_at", "removed_by"])
+    return representative
+
+
+@transaction.atomic
+def access_request_create(*, organisation: Organisation, user, message: str = "") -> AccessRequest:
+    request, created = AccessRequest.objects.get_or_create(
+        organisation=organisation,
+        user=user,
+        status=AccessRequest.Status.PENDING,
+        defaults={"message": message.strip()},
+    )
+    if created:
+        admins = organisation.representatives.filter(
+            role=Representative.Role.ADMIN, removed_at__isnull=True
+        ).select_related("user")
+        url = _site_url(reverse("organisations:representatives", kwargs={"pk": organisation.pk}))
+        transaction.on_commit(
+            lambda: _mail(
+                to=[admin.user.email for admin in admins],
+                template="access_request",
+                context={"request": request, "url": url},
+            )
+        )
+    return request
+
+
+@transaction.atomic
+def access_request_decide(*, access_request: AccessRequest, actor, approve: bool) -> AccessRequest:
+    access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if access_request.status != AccessRequest.Status.PENDING:
+        raise ActionRefused(_("This request has already been answered."))
+    access_request.status = (
+        AccessRequest.Status.APPROVED if approve else AccessRequest.Status.REJECTED
+    )
+    access_request.decided_at = timezone.now()
+    access_request.decided_by = actor
+    access_request.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        Representative.objects.get_or_create(
+            user=access_request.user,
+            organisation=access_request.organisation,
+            removed_at=None,
+            defaults={"role": Representative.Role.REPRESENTATIVE},
+        )
+    return access_request
+
+
+# --- Personal data ------------------------------------------------------------------------------
+
+
+def user_personal_data(*, user) -> dict:
+    """Everything the portal holds about a person, for the data export (GDPR art. 15 and 20)."""
+    from allauth.account.models import EmailAddress
+
+    return {
+        "account": {
+            "email": user.email,
+            "name": user.get_full_name(),
+            "joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "email_addresses": [
+                {"email": e.email, "verified": e.verified, "primary": e.primary}
+                for e in EmailAddress.objects.filter(user=user)
+            ],
+        },
+        "representations": [
+            {
+                "organisation": r.organisation.name,
+                "role": r.role,
+                "since": r.created_at.isoformat(),
+                "removed": r.removed_at.isoformat() if r.removed_at else None,
+            }
+            for r in user.representations.select_related("organisation")
+        ],
+        "signed_accessions": [
+            {
+                "organisation": a.organisation.name,
+                "agreement": a.agreement.title,
+                "signed_at": a.signed_at.isoformat(),
+                "signer_name": a.signer_name,
+                "signer_title": a.signer_title,
+                "status": a.status,
+            }
+            for a in user.signed_accessions.select_related("organisation", "agreement")
+        ],
+        "officer_roles": [str(r) for r in user.officer_roles.select_related("municipality")],
+        "council_memberships": [
+            str(m) for m in user.council_memberships.select_related("agreement")
+        ],
+    }
+
+
+@transaction.atomic
+def user_delete(*, user) -> None:
+    """Delete an account by anonymising the person. Organisations' accessions stay intact.
+
+    The signed accession (with the signer's name and title) is the organisation's record and is
+    kept; the account, its e-mail addresses and its links to organisations are removed.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    now = timezone.now()
+    user.representations.filter(removed_at__isnull=True).update(removed_at=now)
+    user.access_requests.filter(status=AccessRequest.Status.PENDING).update(
+        status=AccessRequest.Status.REJECTED, decided_at=now
+    )
+    Accession.objects.filter(signed_by=user).update(signed_by_email="")
+    AccessionEvent.objects.filter(actor=user).update(actor_label=str(_("deleted account")))
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.officer_roles.all().delete()
+    user.council_memberships.all().delete()
+    anonymous = f"deleted-{user.pk}"
+    user.username = anonymous
+    user.email = f"{anonymous}@invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    security_log.info("user %s deleted their account (anonymised)", user.pk)

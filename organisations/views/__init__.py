@@ -1,0 +1,1 @@
+"""Views of the organisations app, one module per audience (see organisations/urls.py)."""
