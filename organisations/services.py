@@ -336,7 +336,7 @@ def accession_record(
     signed_on: datetime.date,
     note: str = "",
 ) -> Accession:
-    """An officer records an accession made at a dialogue forum or on paper. It is active at once."""
+    """An officer records an accession made at a dialogue forum or on paper; active at once."""
     if source not in (Accession.Source.DIALOGUE_FORUM, Accession.Source.PAPER):
         raise ActionRefused(_("Choose where the accession was made."))
     signed_at = timezone.make_aware(datetime.datetime.combine(signed_on, datetime.time(12)))
