@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agreements.urls")),
     path("", include("organisations.urls")),
+    path("", include("followup.urls")),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

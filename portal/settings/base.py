@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -185,6 +188,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Background work (e-mail reminders, PDF rendering) runs in the task worker:
+#   python manage.py db_worker
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where the agreement data files live (one YAML file per agreement).
 AGREEMENT_DATA_DIR = BASE_DIR / "agreements" / "data"

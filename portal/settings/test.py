@@ -15,3 +15,5 @@ WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PORTAL_BASE_URL = "http://testserver"
+# Tasks run at once, inside the test, unless a test selects the database backend itself.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,775 @@
+"""Writes to the follow-up app: cycles, questionnaires, reports, the evaluation and its review.
+
+Every function is keyword-only, checks the state it needs and writes inside one transaction.
+Reports are saved with an optimistic lock (``revision``): a save based on an older revision is
+refused with the changes the other person made, so that two representatives editing one draft
+never lose each other's work. Every save is kept as a ReportVersion.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, FollowUpRule, Party
+from organisations.models import (
+    Accession,
+    CouncilMembership,
+    MunicipalUnit,
+    OfficerRole,
+    Representative,
+)
+
+from .models import (
+    Answer,
+    Cycle,
+    Evaluation,
+    EvaluationApproval,
+    EvaluationComment,
+    Question,
+    Report,
+    ReportVersion,
+    RespondentGroup,
+)
+
+logger = logging.getLogger(__name__)
+security_log = logging.getLogger("portal.security")
+
+# Error messages, reused by the tests.
+CYCLE_NOT_DRAFT = _("The cycle can only be changed while it is a draft.")
+CYCLE_NOT_OPEN = _("The cycle is not open for reports.")
+DEADLINE_PASSED = _("The deadline for this cycle has passed.")
+REPORT_LOCKED = _("The report has been submitted and is locked.")
+REPORT_NOT_SUBMITTED = _("Only a submitted report can be reopened.")
+REASON_REQUIRED = _("Give a reason.")
+STALE_REPORT = _(
+    "Someone else saved this report after you opened it. Your changes were not saved: "
+    "compare them with the changes below, then save again."
+)
+SCORE_OUT_OF_SCALE = _("Choose a value from 1 to 5, or “don't know / not applicable”.")
+NOT_A_NUMBER = _("Give a whole number, 0 or more.")
+EVALUATION_PUBLISHED = _("The evaluation has been published and can no longer be changed.")
+EVALUATION_NOT_IN_REVIEW = _("The evaluation is not in review.")
+NOT_A_COUNCIL_MEMBER = _("Only members of the agreement's council can do this.")
+NOT_APPROVED = _("The council has not approved the evaluation yet.")
+NO_CADENCE = _("The agreement says nothing about how often it is followed up.")
+CYCLE_EXISTS = _("There is already a cycle of this kind for this period.")
+
+PARTY_GROUPS = {
+    Party.MUNICIPALITY: [RespondentGroup.UNITS],
+    Party.CIVIL_SOCIETY: [RespondentGroup.ORGANISATIONS],
+    Party.BOTH: [RespondentGroup.UNITS, RespondentGroup.ORGANISATIONS],
+}
+AREA_GROUPS = {
+    "units": RespondentGroup.UNITS,
+    "signatories": RespondentGroup.ORGANISATIONS,
+    "civil_society": RespondentGroup.ORGANISATIONS,
+    "council": RespondentGroup.COUNCIL,
+}
+RULE_KINDS = {
+    FollowUpRule.Kind.FOLLOWUP: Cycle.Kind.FOLLOWUP,
+    FollowUpRule.Kind.EVALUATION: Cycle.Kind.EVALUATION,
+    FollowUpRule.Kind.EXTERNAL_EVALUATION: Cycle.Kind.EXTERNAL_EVALUATION,
+    FollowUpRule.Kind.PLAN_EVALUATION: Cycle.Kind.PLAN_EVALUATION,
+}
+
+
+class ActionRefused(Exception):
+    """A request that must not succeed; the message is for the user."""
+
+    def __init__(self, message, *, status: int = 409):
+        self.message = message
+        self.status = status
+        super().__init__(str(message))
+
+
+@dataclass
+class StaleReport(Exception):
+    """The report changed since the user loaded it; nothing was saved."""
+
+    report: Report
+    changes: list[dict] = field(default_factory=list)
+
+    @property
+    def message(self):
+        return STALE_REPORT
+
+
+# --- E-mail -----------------------------------------------------------------------------------
+
+
+def _mail(*, to: list[str], template: str, context: dict) -> None:
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"followup/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"followup/email/{template}.txt", context)
+    send_mail(subject, body, None, recipients)
+
+
+def report_recipients(report: Report) -> list[str]:
+    """Who is asked to file a report: the organisation's representatives, the unit's officers."""
+    if report.organisation_id:
+        return list(
+            Representative.objects.filter(
+                organisation_id=report.organisation_id, removed_at__isnull=True
+            ).values_list("user__email", flat=True)
+        )
+    if report.unit_id:
+        return list(
+            OfficerRole.objects.filter(unit_id=report.unit_id).values_list("user__email", flat=True)
+        )
+    return [report.council_member.email] if report.council_member_id else []
+
+
+def _site_url(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
+
+
+# --- Cycles -------------------------------------------------------------------------------------
+
+
+def cycle_proposal(*, agreement: Agreement, rule: FollowUpRule, today: datetime.date | None = None):
+    """What the agreement's cadence says the next cycle of a rule's kind should be."""
+    today = today or timezone.localdate()
+    kind = RULE_KINDS.get(rule.kind)
+    if kind is None:
+        raise ActionRefused(NO_CADENCE)
+    previous = Cycle.objects.filter(agreement=agreement, kind=kind).order_by("-period_end").first()
+    if previous:
+        start = previous.period_end + datetime.timedelta(days=1)
+    else:
+        start = datetime.date(today.year - rule.interval_years, 1, 1)
+    end = datetime.date(start.year + rule.interval_years - 1, 12, 31)
+    opens_on = max(today, end + datetime.timedelta(days=1))
+    deadline = opens_on + datetime.timedelta(days=42)
+    years = str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
+    with translation.override(settings.LANGUAGE_CODE):  # the title is data, in Swedish
+        title = f"{str(Cycle.Kind(kind).label).capitalize()} {years}"
+    return {
+        "kind": kind,
+        "title": title,
+        "period_start": start,
+        "period_end": end,
+        "opens_on": opens_on,
+        "deadline": deadline,
+    }
+
+
+def _question(cycle, order, **values) -> Question:
+    return Question(cycle=cycle, order=order, **values)
+
+
+def questions_from_agreement(cycle: Cycle) -> list[Question]:
+    """The questionnaire the agreement implies: principles, commitments, its own questions."""
+    version = cycle.version
+    questions: list[Question] = []
+    term = version.agreement.principle_singular
+    principles = list(version.principles.all())
+    # Each commitment is asked once, under the principle the document lists it under, or else
+    # the first principle it serves.
+    home: dict[int, list] = {p.pk: [] for p in principles}
+    commitments = version.commitments.prefetch_related("principles").order_by("order")
+    for commitment in commitments:
+        served = sorted(commitment.principles.all(), key=lambda p: p.order)
+        principle_id = commitment.listed_under_id or (served[0].pk if served else None)
+        if principle_id in home:
+            home[principle_id].append(commitment)
+    for principle in principles:
+        questions.append(
+            _question(
+                cycle,
+                len(questions),
+                source=Question.Source.PRINCIPLE,
+                answer_kind=Question.AnswerKind.SCALE,
+                respondent_groups=[str(RespondentGroup.ORGANISATIONS), str(RespondentGroup.UNITS)],
+                section=principle.title,
+                text=str(
+                    _("How well did the collaboration live up to the %(term)s “%(title)s”?")
+                    % {"term": term, "title": principle.title}
+                ),
+                principle=principle,
+            )
+        )
+        for commitment in home[principle.pk]:
+            groups = PARTY_GROUPS[commitment.party]
+            questions.append(
+                _question(
+                    cycle,
+                    len(questions),
+                    source=Question.Source.COMMITMENT,
+                    answer_kind=Question.AnswerKind.SCALE,
+                    respondent_groups=[str(g) for g in groups],
+                    section=principle.title,
+                    text=str(
+                        _("How well have you kept this commitment: “%(commitment)s”?")
+                        % {"commitment": commitment.title or commitment.body}
+                    ),
+                    principle=principle,
+                    commitment=commitment,
+                )
+            )
+    for area in version.followup_areas.prefetch_related("questions"):
+        groups = sorted({str(AREA_GROUPS[g]) for g in area.respondent_groups if g in AREA_GROUPS})
+        sub_questions = list(area.questions.all())
+        if sub_questions:
+            for sub in sub_questions:
+                questions.append(
+                    _question(
+                        cycle,
+                        len(questions),
+                        source=Question.Source.AGREEMENT,
+                        answer_kind=area.answer_kind,
+                        respondent_groups=groups,
+                        section=area.topic,
+                        text=sub.text,
+                        followup_area=area,
+                    )
+                )
+        else:
+            questions.append(
+                _question(
+                    cycle,
+                    len(questions),
+                    source=Question.Source.AGREEMENT,
+                    answer_kind=area.answer_kind,
+                    respondent_groups=groups,
+                    section=str(_("The agreement's own follow-up questions")),
+                    text=area.topic,
+                    followup_area=area,
+                )
+            )
+    return questions
+
+
+@transaction.atomic
+def cycle_create(*, agreement: Agreement, rule: FollowUpRule, officer, **overrides) -> Cycle:
+    """Create the next cycle from the agreement's cadence, with its questions, as a draft."""
+    version = agreement.current_version
+    values = {**cycle_proposal(agreement=agreement, rule=rule), **overrides}
+    if Cycle.objects.filter(
+        agreement=agreement, kind=values["kind"], period_start=values["period_start"]
+    ).exists():
+        raise ActionRefused(CYCLE_EXISTS)
+    cycle = Cycle(agreement=agreement, version=version, created_by=officer, **values)
+    cycle.full_clean()
+    cycle.save()
+    Question.objects.bulk_create(questions_from_agreement(cycle))
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, officer, **values) -> Cycle:
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not cycle.is_editable:
+        raise ActionRefused(CYCLE_NOT_DRAFT)
+    for name, value in values.items():
+        setattr(cycle, name, value)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+def _require_draft(cycle: Cycle) -> None:
+    if Cycle.objects.filter(pk=cycle.pk).values_list("status", flat=True).get() != "draft":
+        raise ActionRefused(CYCLE_NOT_DRAFT)
+
+
+@transaction.atomic
+def question_save(*, question: Question, officer) -> Question:
+    """Add or edit a question while its cycle is a draft."""
+    _require_draft(question.cycle)
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question, officer) -> None:
+    _require_draft(question.cycle)
+    question.delete()
+
+
+def _respondents(cycle: Cycle) -> list[Report]:
+    groups = set()
+    for question in cycle.questions.all():
+        groups.update(question.respondent_groups)
+    reports = []
+    if RespondentGroup.ORGANISATIONS in groups:
+        organisation_ids = (
+            Accession.objects.filter(agreement=cycle.agreement, status=Accession.Status.ACTIVE)
+            .values_list("organisation_id", flat=True)
+            .distinct()
+        )
+        reports += [
+            Report(cycle=cycle, group=RespondentGroup.ORGANISATIONS, organisation_id=pk)
+            for pk in organisation_ids
+        ]
+    if RespondentGroup.UNITS in groups:
+        reports += [
+            Report(cycle=cycle, group=RespondentGroup.UNITS, unit=unit)
+            for unit in MunicipalUnit.objects.filter(municipality=cycle.agreement.municipality)
+        ]
+    if RespondentGroup.COUNCIL in groups:
+        reports += [
+            Report(cycle=cycle, group=RespondentGroup.COUNCIL, council_member_id=user_id)
+            for user_id in CouncilMembership.objects.filter(agreement=cycle.agreement).values_list(
+                "user_id", flat=True
+            )
+        ]
+    return reports
+
+
+@transaction.atomic
+def cycle_open(*, cycle: Cycle, officer) -> Cycle:
+    """Open the cycle: one report per respondent, invitations by e-mail, reminders scheduled."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.DRAFT:
+        raise ActionRefused(CYCLE_NOT_DRAFT)
+    if not cycle.questions.exists():
+        raise ActionRefused(_("Add at least one question before opening the cycle."))
+    cycle.status = Cycle.Status.OPEN
+    cycle.opened_at = timezone.now()
+    cycle.save(update_fields=["status", "opened_at"])
+    Report.objects.bulk_create(_respondents(cycle))
+    transaction.on_commit(lambda: _after_open(cycle.pk))
+    return cycle
+
+
+def _after_open(cycle_id: int) -> None:
+    from . import tasks
+
+    tasks.send_invitations.enqueue(cycle_id)
+    schedule_reminders(Cycle.objects.get(pk=cycle_id))
+
+
+def schedule_reminders(cycle: Cycle) -> None:
+    """Queue the reminder run for the day the cycle's settings say, at 08:00.
+
+    A backend that cannot defer work (the immediate backend used in development tests) gets no
+    scheduled run: it would send the reminders at once.
+    """
+    from . import tasks
+
+    remind_on = cycle.deadline - datetime.timedelta(days=cycle.reminder_days_before)
+    run_after = timezone.make_aware(datetime.datetime.combine(remind_on, datetime.time(8)))
+    task = tasks.send_reminders
+    if not task.get_backend().supports_defer:
+        return
+    task.using(run_after=max(run_after, timezone.now())).enqueue(cycle.pk, remind_on.isoformat())
+
+
+def cycle_send_invitations(*, cycle: Cycle) -> int:
+    sent = 0
+    for report in cycle.reports.select_related("organisation", "unit", "council_member"):
+        _mail(
+            to=report_recipients(report),
+            template="invitation",
+            context={"report": report, "cycle": cycle, "url": _site_url(report.get_absolute_url())},
+        )
+        sent += 1
+    return sent
+
+
+def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = None) -> int:
+    """E-mail everyone who has not submitted. Used by the scheduled task and the officer's button.
+
+    A scheduled run carries the date it was planned for; if the officer moved the deadline since,
+    that run does nothing (the new date has its own run).
+    """
+    cycle = Cycle.objects.get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.OPEN:
+        return 0
+    if only_due_on is not None:
+        due = cycle.deadline - datetime.timedelta(days=cycle.reminder_days_before)
+        if due != only_due_on:
+            return 0
+    sent = 0
+    now = timezone.now()
+    pending = cycle.reports.exclude(status=Report.Status.SUBMITTED).select_related(
+        "organisation", "unit", "council_member"
+    )
+    for report in pending:
+        _mail(
+            to=report_recipients(report),
+            template="reminder",
+            context={"report": report, "cycle": cycle, "url": _site_url(report.get_absolute_url())},
+        )
+        report.last_reminded_at = now
+        report.save(update_fields=["last_reminded_at"])
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, officer) -> Cycle:
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.OPEN:
+        raise ActionRefused(CYCLE_NOT_OPEN)
+    cycle.status = Cycle.Status.CLOSED
+    cycle.closed_at = timezone.now()
+    cycle.save(update_fields=["status", "closed_at"])
+    Evaluation.objects.get_or_create(cycle=cycle)
+    return cycle
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerInput:
+    """One answer as a form delivers it; checked by ``_clean_answer``."""
+
+    question_id: int
+    score: int | None = None
+    not_applicable: bool = False
+    number: int | None = None
+    text: str = ""
+    comment: str = ""
+    examples: str = ""
+
+
+def _clean_answer(question: Question, data: AnswerInput) -> dict:
+    errors = {}
+    values = {
+        "score": None,
+        "not_applicable": bool(data.not_applicable),
+        "number": None,
+        "text": (data.text or "").strip(),
+        "comment": (data.comment or "").strip(),
+        "examples": (data.examples or "").strip(),
+    }
+    if question.answer_kind == Question.AnswerKind.SCALE:
+        if data.score not in (None, ""):
+            try:
+                score = int(data.score)
+            except (TypeError, ValueError):
+                score = 0
+            if not 1 <= score <= 5:
+                errors[f"q{question.pk}-score"] = SCORE_OUT_OF_SCALE
+            else:
+                values["score"] = score
+        if values["not_applicable"]:
+            values["score"] = None
+    elif question.answer_kind == Question.AnswerKind.COUNT and data.number not in (None, ""):
+        try:
+            number = int(data.number)
+        except (TypeError, ValueError):
+            number = -1
+        if number < 0:
+            errors[f"q{question.pk}-number"] = NOT_A_NUMBER
+        else:
+            values["number"] = number
+    for name in ("text", "comment", "examples"):
+        if "\x00" in values[name]:
+            values[name] = values[name].replace("\x00", "")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def report_snapshot(report: Report) -> dict:
+    return {str(a.question_id): a.as_data() for a in report.answers.all()}
+
+
+def _diff(before: dict, after: dict, questions: dict[int, Question]) -> list[dict]:
+    changes = []
+    for key in sorted(set(before) | set(after), key=int):
+        old, new = before.get(key, {}), after.get(key, {})
+        for name in sorted(set(old) | set(new)):
+            if old.get(name) != new.get(name):
+                question = questions.get(int(key))
+                changes.append(
+                    {
+                        "question": question.text if question else key,
+                        "field": name,
+                        "theirs": new.get(name),
+                        "before": old.get(name),
+                    }
+                )
+    return changes
+
+
+def _check_can_write(report: Report) -> None:
+    if report.is_locked:
+        raise ActionRefused(REPORT_LOCKED)
+    cycle = report.cycle
+    if cycle.status != Cycle.Status.OPEN:
+        raise ActionRefused(CYCLE_NOT_OPEN)
+    if timezone.localdate() > cycle.deadline:
+        raise ActionRefused(DEADLINE_PASSED)
+
+
+@transaction.atomic
+def report_save(
+    *, report: Report, user, answers: list[AnswerInput], based_on_revision: int, submit=False
+) -> Report:
+    """Save a draft (or submit). Refused, with the other person's changes, if the report moved on.
+
+    Everything is checked before anything is written: a bad answer saves nothing.
+    """
+    report = Report.objects.select_for_update().select_related("cycle").get(pk=report.pk)
+    _check_can_write(report)
+    questions = {q.pk: q for q in report.cycle.questions.all()}
+    if report.revision != based_on_revision:
+        since = (
+            report.versions.filter(revision__lte=based_on_revision).order_by("-revision").first()
+        )
+        raise StaleReport(
+            report=report,
+            changes=_diff(since.answers if since else {}, report_snapshot(report), questions),
+        )
+    cleaned = {}
+    errors = {}
+    for data in answers:
+        question = questions.get(data.question_id)
+        if question is None or not question.asks(report.group):
+            errors["__all__"] = _("The report contains an answer to a question it was not asked.")
+            continue
+        try:
+            cleaned[question.pk] = _clean_answer(question, data)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if submit:
+        for question in questions.values():
+            if not question.asks(report.group) or question.answer_kind != "scale":
+                continue
+            values = cleaned.get(question.pk) or {}
+            existing = report.answers.filter(question=question).first()
+            score = values.get("score") if values else (existing.score if existing else None)
+            na = (
+                values.get("not_applicable")
+                if values
+                else (existing.not_applicable if existing else False)
+            )
+            if score is None and not na:
+                errors[f"q{question.pk}-score"] = _(
+                    "Answer every self-assessment before submitting (or choose “don't know”)."
+                )
+    if errors:
+        raise ValidationError(errors)
+    for question_id, values in cleaned.items():
+        Answer.objects.update_or_create(report=report, question_id=question_id, defaults=values)
+    now = timezone.now()
+    report.revision = F("revision") + 1
+    report.updated_at = now
+    report.updated_by = user
+    report.status = Report.Status.SUBMITTED if submit else Report.Status.DRAFT
+    fields = ["revision", "updated_at", "updated_by", "status"]
+    if submit:
+        report.submitted_at = now
+        report.submitted_by = user
+        fields += ["submitted_at", "submitted_by"]
+    report.save(update_fields=fields)
+    report.refresh_from_db()
+    ReportVersion.objects.create(
+        report=report,
+        revision=report.revision,
+        action=ReportVersion.Action.SUBMITTED if submit else ReportVersion.Action.SAVED,
+        actor=user,
+        answers=report_snapshot(report),
+    )
+    if submit:
+        logger.info("report %s submitted by user %s", report.pk, user.pk)
+    return report
+
+
+@transaction.atomic
+def report_reopen(*, report: Report, officer, reason: str) -> Report:
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    report = Report.objects.select_for_update().select_related("cycle").get(pk=report.pk)
+    if report.status != Report.Status.SUBMITTED:
+        raise ActionRefused(REPORT_NOT_SUBMITTED)
+    if report.cycle.status != Cycle.Status.OPEN:
+        raise ActionRefused(CYCLE_NOT_OPEN)
+    report.status = Report.Status.DRAFT
+    report.revision = report.revision + 1
+    report.submitted_at = None
+    report.save(update_fields=["status", "revision", "submitted_at"])
+    ReportVersion.objects.create(
+        report=report,
+        revision=report.revision,
+        action=ReportVersion.Action.REOPENED,
+        actor=officer,
+        note=reason.strip(),
+        answers=report_snapshot(report),
+    )
+    transaction.on_commit(
+        lambda: _mail(
+            to=report_recipients(report),
+            template="reopened",
+            context={
+                "report": report,
+                "reason": reason.strip(),
+                "url": _site_url(report.get_absolute_url()),
+            },
+        )
+    )
+    return report
+
+
+# --- The evaluation -----------------------------------------------------------------------------
+
+
+def _evaluation_for_change(cycle: Cycle) -> Evaluation:
+    evaluation = Evaluation.objects.select_for_update().get(cycle=cycle)
+    if evaluation.is_published:
+        raise ActionRefused(EVALUATION_PUBLISHED)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_update(
+    *,
+    cycle: Cycle,
+    officer,
+    summary: str,
+    conclusions: str,
+    recommendations: str,
+    anonymise_free_text: bool | None = None,
+) -> Evaluation:
+    """The officers' narrative. A change after the council approved asks for approval again."""
+    evaluation = _evaluation_for_change(cycle)
+    changed = (summary, conclusions, recommendations) != (
+        evaluation.summary,
+        evaluation.conclusions,
+        evaluation.recommendations,
+    )
+    evaluation.summary = summary.strip()
+    evaluation.conclusions = conclusions.strip()
+    evaluation.recommendations = recommendations.strip()
+    if changed:
+        evaluation.revision += 1
+    evaluation.compiled_at = timezone.now()
+    evaluation.save()
+    if anonymise_free_text is not None and anonymise_free_text != cycle.anonymise_free_text:
+        Cycle.objects.filter(pk=cycle.pk).update(anonymise_free_text=anonymise_free_text)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_send_to_council(*, cycle: Cycle, officer) -> Cycle:
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.CLOSED:
+        raise ActionRefused(_("Close the cycle before sending the evaluation to the council."))
+    _evaluation_for_change(cycle)
+    cycle.status = Cycle.Status.IN_REVIEW
+    cycle.save(update_fields=["status"])
+    members = CouncilMembership.objects.filter(agreement=cycle.agreement).select_related("user")
+    transaction.on_commit(
+        lambda: _mail(
+            to=[m.user.email for m in members],
+            template="review",
+            context={"cycle": cycle, "url": _site_url(cycle.evaluation.get_absolute_url())},
+        )
+    )
+    return cycle
+
+
+def _require_member(user, cycle: Cycle) -> Cycle:
+    """Refuse non-members (403); return the cycle as it is in the database now."""
+    if not CouncilMembership.objects.filter(user=user, agreement=cycle.agreement).exists():
+        raise ActionRefused(NOT_A_COUNCIL_MEMBER, status=403)
+    return Cycle.objects.get(pk=cycle.pk)
+
+
+@transaction.atomic
+def evaluation_comment(*, cycle: Cycle, member, section: str, text: str) -> EvaluationComment:
+    cycle = _require_member(member, cycle)
+    if cycle.status != Cycle.Status.IN_REVIEW:
+        raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
+    if not text.strip():
+        raise ValidationError({"text": _("Write a comment.")})
+    evaluation = _evaluation_for_change(cycle)
+    return EvaluationComment.objects.create(
+        evaluation=evaluation, section=section, author=member, text=text.strip()
+    )
+
+
+@transaction.atomic
+def evaluation_approve(*, cycle: Cycle, member) -> EvaluationApproval:
+    cycle = _require_member(member, cycle)
+    if cycle.status != Cycle.Status.IN_REVIEW:
+        raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
+    evaluation = _evaluation_for_change(cycle)
+    approval, _created = EvaluationApproval.objects.update_or_create(
+        evaluation=evaluation,
+        member=member,
+        defaults={"evaluation_revision": evaluation.revision, "approved_at": timezone.now()},
+    )
+    return approval
+
+
+def evaluation_is_approved(evaluation: Evaluation) -> bool:
+    """At least one member from each side of the council approved the current revision.
+
+    Where the council has members from only one side, approval by one member is enough.
+    """
+    cycle = evaluation.cycle
+    sides = set(
+        CouncilMembership.objects.filter(agreement=cycle.agreement).values_list("side", flat=True)
+    )
+    approved_sides = set(
+        CouncilMembership.objects.filter(
+            agreement=cycle.agreement,
+            user__in=evaluation.approvals.filter(evaluation_revision=evaluation.revision).values(
+                "member"
+            ),
+        ).values_list("side", flat=True)
+    )
+    return bool(sides) and sides <= approved_sides
+
+
+@transaction.atomic
+def evaluation_publish(*, cycle: Cycle, officer) -> Evaluation:
+    """Freeze the evaluation (figures, narrative) and queue its PDF. Nothing changes afterwards."""
+    from .compile import compile_evaluation
+
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.IN_REVIEW:
+        raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
+    evaluation = _evaluation_for_change(cycle)
+    if not evaluation_is_approved(evaluation):
+        raise ActionRefused(NOT_APPROVED)
+    evaluation.frozen_data = compile_evaluation(cycle).as_json()
+    evaluation.published_at = timezone.now()
+    evaluation.published_by = officer
+    evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
+    evaluation.pdf_requested_at = timezone.now()
+    evaluation.save()
+    cycle.status = Cycle.Status.PUBLISHED
+    cycle.save(update_fields=["status"])
+    security_log.info("evaluation of cycle %s published by user %s", cycle.pk, officer.pk)
+    transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
+    return evaluation
+
+
+def evaluation_queue_pdf_task(evaluation_id: int) -> None:
+    from . import tasks
+
+    tasks.render_evaluation_pdf.enqueue(evaluation_id)
+
+
+@transaction.atomic
+def evaluation_retry_pdf(*, evaluation: Evaluation, officer) -> Evaluation:
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not evaluation.is_published or evaluation.pdf_status != Evaluation.PdfStatus.FAILED:
+        raise ActionRefused(_("Only a failed PDF can be rendered again."))
+    evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
+    evaluation.pdf_error = ""
+    evaluation.pdf_requested_at = timezone.now()
+    evaluation.save(update_fields=["pdf_status", "pdf_error", "pdf_requested_at"])
+    transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
+    return evaluation

@@ -1,0 +1,66 @@
+"""Background work of the follow-up app, run by the task worker (``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django_tasks import task
+
+from .models import Cycle, Evaluation
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_invitations(cycle_id: int) -> int:
+    from .services import cycle_send_invitations
+
+    return cycle_send_invitations(cycle=Cycle.objects.get(pk=cycle_id))
+
+
+@task()
+def send_reminders(cycle_id: int, due_on: str | None = None) -> int:
+    """Remind everyone who has not submitted. A scheduled run carries the date it was due."""
+    from .services import cycle_send_reminders
+
+    only_due_on = datetime.date.fromisoformat(due_on) if due_on else None
+    return cycle_send_reminders(cycle=Cycle.objects.get(pk=cycle_id), only_due_on=only_due_on)
+
+
+@task()
+def render_evaluation_pdf(evaluation_id: int) -> str:
+    """Render a published evaluation's PDF once and store it.
+
+    The PDF is rendered completely in memory first; only a finished file is stored, so a crash
+    leaves the evaluation marked failed (with a retry button) and no broken file behind.
+    """
+    from .pdf import evaluation_pdf_bytes
+
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
+        if evaluation.pdf_status == Evaluation.PdfStatus.READY or not evaluation.is_published:
+            return evaluation.pdf_status
+        evaluation.pdf_status = Evaluation.PdfStatus.RENDERING
+        evaluation.save(update_fields=["pdf_status"])
+    try:
+        pdf = evaluation_pdf_bytes(evaluation)
+    except Exception as exc:
+        logger.exception("Rendering the PDF of evaluation %s failed", evaluation_id)
+        Evaluation.objects.filter(pk=evaluation_id).update(
+            pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return Evaluation.PdfStatus.FAILED
+    digest = hashlib.sha256(pdf).hexdigest()[:16]
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
+        evaluation.pdf.save(
+            f"utvardering-{evaluation.cycle_id}-{digest}.pdf", ContentFile(pdf), save=False
+        )
+        evaluation.pdf_status = Evaluation.PdfStatus.READY
+        evaluation.pdf_error = ""
+        evaluation.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+    return Evaluation.PdfStatus.READY

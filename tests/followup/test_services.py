@@ -1,0 +1,259 @@
+"""The follow-up cycle from draft to published evaluation, at the service level."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from agreements.models import Agreement
+from followup import services
+from followup.models import Cycle, Evaluation, Report, ReportVersion
+from tests.factories import (
+    AccessionFactory,
+    CouncilMembershipFactory,
+    MunicipalUnitFactory,
+    OfficerRoleFactory,
+    RepresentativeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def goteborg():
+    return Agreement.objects.get(slug="goteborg")
+
+
+@pytest.fixture
+def officer():
+    return OfficerRoleFactory().user
+
+
+@pytest.fixture
+def cycle(goteborg, officer):
+    rule = goteborg.current_version.followup_rules.get(kind="followup")
+    return services.cycle_create(agreement=goteborg, rule=rule, officer=officer)
+
+
+def test_cycle_follows_the_cadence(goteborg, cycle):
+    assert cycle.kind == Cycle.Kind.FOLLOWUP
+    assert cycle.status == Cycle.Status.DRAFT
+    assert (cycle.period_end - cycle.period_start).days in (364, 365)
+    assert cycle.deadline > cycle.opens_on
+    boras = Agreement.objects.get(slug="boras")
+    two_yearly = services.cycle_create(
+        agreement=boras,
+        rule=boras.current_version.followup_rules.get(kind="evaluation"),
+        officer=None,
+    )
+    assert two_yearly.kind == Cycle.Kind.EVALUATION
+    assert two_yearly.period_end.year - two_yearly.period_start.year == 1
+
+
+def test_questionnaire_is_generated_from_the_agreement(cycle):
+    questions = list(cycle.questions.all())
+    principle_questions = [q for q in questions if q.source == "principle"]
+    commitment_questions = [q for q in questions if q.source == "commitment"]
+    assert len(principle_questions) == 6
+    assert len(commitment_questions) == 12  # each commitment asked once
+    municipality_only = [q for q in commitment_questions if q.commitment.party == "municipality"]
+    assert all(q.respondent_groups == ["units"] for q in municipality_only)
+    both = [q for q in commitment_questions if q.commitment.party == "both"]
+    assert all(set(q.respondent_groups) == {"units", "organisations"} for q in both)
+
+
+def test_boras_asks_its_own_followup_questions():
+    boras = Agreement.objects.get(slug="boras")
+    cycle = services.cycle_create(
+        agreement=boras,
+        rule=boras.current_version.followup_rules.get(kind="evaluation"),
+        officer=None,
+    )
+    agreement_questions = cycle.questions.filter(source="agreement")
+    assert agreement_questions.count() == 7 + 4  # seven areas plus four sub-questions
+    early = agreement_questions.get(text="Om man blivit involverad tidigt i processer?")
+    assert early.respondent_groups == ["organisations"]
+    assert early.answer_kind == "scale"
+    iop = agreement_questions.get(text="Antal samverkansavtal och IOP:er?")
+    assert iop.answer_kind == "count" and iop.respondent_groups == ["units"]
+    assert any("council" in q.respondent_groups for q in agreement_questions)
+
+
+def test_questions_are_versioned_with_the_cycle(cycle, goteborg):
+    question = cycle.questions.first()
+    question.text = "Ändrad fråga"
+    services.question_save(question=question, officer=None)
+    principle = question.principle
+    principle.title = "Ny titel"
+    principle.save()
+    question.refresh_from_db()
+    assert question.text == "Ändrad fråga"
+    services.cycle_open(cycle=cycle, officer=None)
+    question.text = "Efter öppning"
+    with pytest.raises(services.ActionRefused):
+        services.question_save(question=question, officer=None)
+
+
+@pytest.fixture
+def open_cycle(cycle, django_capture_on_commit_callbacks):
+    rep = RepresentativeFactory()
+    AccessionFactory(organisation=rep.organisation)
+    unit = MunicipalUnitFactory()
+    OfficerRoleFactory(unit=unit)
+    CouncilMembershipFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open(cycle=cycle, officer=None)
+    cycle.refresh_from_db()
+    cycle.rep = rep
+    return cycle
+
+
+def test_opening_invites_every_respondent(open_cycle):
+    groups = sorted(open_cycle.reports.values_list("group", flat=True))
+    assert groups == ["organisations", "units"]  # Göteborg asks no council questions
+    assert len(mail.outbox) == 2
+    assert open_cycle.rep.user.email in [m.to[0] for m in mail.outbox]
+
+
+def answers_for(report, score=4):
+    return [
+        services.AnswerInput(question_id=q.pk, score=score, comment="Bra dialog.")
+        for q in report.cycle.questions.all()
+        if q.asks(report.group) and q.answer_kind == "scale"
+    ]
+
+
+def test_draft_submit_and_lock(open_cycle):
+    report = open_cycle.reports.get(group="organisations")
+    user = open_cycle.rep.user
+    report = services.report_save(
+        report=report, user=user, answers=answers_for(report)[:2], based_on_revision=0
+    )
+    assert report.status == Report.Status.DRAFT and report.revision == 1
+    report = services.report_save(
+        report=report, user=user, answers=answers_for(report), based_on_revision=1, submit=True
+    )
+    assert report.status == Report.Status.SUBMITTED
+    with pytest.raises(services.ActionRefused):
+        services.report_save(report=report, user=user, answers=[], based_on_revision=2)
+    assert list(report.versions.values_list("action", flat=True)) == ["saved", "submitted"]
+
+
+def test_second_editor_is_refused_with_the_changes(open_cycle):
+    report = open_cycle.reports.get(group="organisations")
+    question = answers_for(report)[0].question_id
+    first = [services.AnswerInput(question_id=question, score=5, comment="Från Anna")]
+    services.report_save(
+        report=report, user=open_cycle.rep.user, answers=first, based_on_revision=0
+    )
+    second = [services.AnswerInput(question_id=question, score=1, comment="Från Bo")]
+    with pytest.raises(services.StaleReport) as excinfo:
+        services.report_save(
+            report=report, user=open_cycle.rep.user, answers=second, based_on_revision=0
+        )
+    changes = excinfo.value.changes
+    assert any(c["field"] == "comment" and c["theirs"] == "Från Anna" for c in changes)
+    report.refresh_from_db()
+    assert report.answers.get(question_id=question).comment == "Från Anna"
+
+
+def test_score_outside_the_scale_saves_nothing(open_cycle):
+    report = open_cycle.reports.get(group="organisations")
+    good, bad = answers_for(report)[:2]
+    bad.score = 7
+    with pytest.raises(ValidationError):
+        services.report_save(
+            report=report, user=open_cycle.rep.user, answers=[good, bad], based_on_revision=0
+        )
+    assert not report.answers.exists()
+    assert not ReportVersion.objects.filter(report=report).exists()
+
+
+def test_submission_after_the_deadline_is_refused(open_cycle):
+    Cycle.objects.filter(pk=open_cycle.pk).update(
+        deadline=datetime.date.today() - datetime.timedelta(days=1),
+        opens_on=datetime.date.today() - datetime.timedelta(days=30),
+    )
+    report = open_cycle.reports.get(group="organisations")
+    with pytest.raises(services.ActionRefused, match=str(services.DEADLINE_PASSED)):
+        services.report_save(
+            report=report,
+            user=open_cycle.rep.user,
+            answers=answers_for(report),
+            based_on_revision=0,
+        )
+
+
+def test_officer_reopens_with_a_reason(open_cycle, officer):
+    report = open_cycle.reports.get(group="organisations")
+    services.report_save(
+        report=report,
+        user=open_cycle.rep.user,
+        answers=answers_for(report),
+        based_on_revision=0,
+        submit=True,
+    )
+    with pytest.raises(ValidationError):
+        services.report_reopen(report=report, officer=officer, reason="")
+    report = services.report_reopen(report=report, officer=officer, reason="Fel siffror")
+    assert report.status == Report.Status.DRAFT
+    assert report.versions.last().note == "Fel siffror"
+
+
+def test_reminders_go_to_those_who_have_not_submitted(open_cycle):
+    mail.outbox.clear()
+    sent = services.cycle_send_reminders(cycle=open_cycle)
+    assert sent == 2
+    report = open_cycle.reports.get(group="organisations")
+    services.report_save(
+        report=report,
+        user=open_cycle.rep.user,
+        answers=answers_for(report),
+        based_on_revision=0,
+        submit=True,
+    )
+    mail.outbox.clear()
+    assert services.cycle_send_reminders(cycle=open_cycle) == 1
+    moved = open_cycle.deadline - datetime.timedelta(days=open_cycle.reminder_days_before + 3)
+    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=moved) == 0
+
+
+def test_whole_cycle_to_published_pdf(open_cycle, officer, django_capture_on_commit_callbacks):
+    report = open_cycle.reports.get(group="organisations")
+    services.report_save(
+        report=report,
+        user=open_cycle.rep.user,
+        answers=answers_for(report, score=3),
+        based_on_revision=0,
+        submit=True,
+    )
+    services.cycle_close(cycle=open_cycle, officer=officer)
+    services.evaluation_update(
+        cycle=open_cycle,
+        officer=officer,
+        summary="Sammanfattning",
+        conclusions="Slutsatser",
+        recommendations="Rekommendationer",
+    )
+    services.evaluation_send_to_council(cycle=open_cycle, officer=officer)
+    outsider = OfficerRoleFactory().user
+    with pytest.raises(services.ActionRefused) as excinfo:
+        services.evaluation_approve(cycle=open_cycle, member=outsider)
+    assert excinfo.value.status == 403
+    with pytest.raises(services.ActionRefused, match=str(services.NOT_APPROVED)):
+        services.evaluation_publish(cycle=open_cycle, officer=officer)
+    member = CouncilMembershipFactory().user
+    services.evaluation_comment(cycle=open_cycle, member=member, section="summary", text="Bra!")
+    services.evaluation_approve(cycle=open_cycle, member=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation = services.evaluation_publish(cycle=open_cycle, officer=officer)
+    evaluation.refresh_from_db()
+    assert evaluation.pdf_status == Evaluation.PdfStatus.READY
+    assert evaluation.pdf.read().startswith(b"%PDF-")
+    principle_scores = [s for s in evaluation.frozen_data["scores"] if s["kind"] == "principle"]
+    assert principle_scores[0]["mean"] == 3
+    with pytest.raises(services.ActionRefused, match=str(services.EVALUATION_PUBLISHED)):
+        services.evaluation_update(
+            cycle=open_cycle, officer=officer, summary="Ändrad", conclusions="", recommendations=""
+        )
