@@ -16,16 +16,22 @@ $(BIN)/.installed: requirements.lock
 	touch $@
 
 ## run: a fresh machine to a working portal at http://127.0.0.1:$(PORT) with the agreements and demo data
+## (the task worker runs beside the web server and stops with it)
 run: data
 	@echo "Serving the portal at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
+	@$(MANAGE) db_worker --no-startup-delay > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Task worker running (pid $$worker, log in var/worker.log)"; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-## data: migrate and load the agreements (idempotent)
+## data: migrate, load the agreements and the demo data (idempotent: a second run changes nothing)
 data: $(BIN)/.installed
 	@mkdir -p var/mail
 	$(MANAGE) migrate --no-input
 	$(MANAGE) createcachetable
 	$(MANAGE) load_agreements
+	$(MANAGE) load_demo
+	$(MANAGE) load_followup_demo
 
 ## test: lint, migrations check, the whole suite on SQLite and again on PostgreSQL
 test: lint check-migrations test-sqlite test-postgres

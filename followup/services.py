@@ -265,7 +265,9 @@ def cycle_create(*, agreement: Agreement, rule: FollowUpRule, officer, **overrid
     cycle = Cycle(agreement=agreement, version=version, created_by=officer, **values)
     cycle.full_clean()
     cycle.save()
-    Question.objects.bulk_create(questions_from_agreement(cycle))
+    # The questions are data of the cycle, asked in Swedish whatever language the officer uses.
+    with translation.override(settings.LANGUAGE_CODE):
+        Question.objects.bulk_create(questions_from_agreement(cycle))
     return cycle
 
 

@@ -62,6 +62,75 @@ class OrganisationQuerySet(models.QuerySet):
         """Organisations with an active accession to an agreement (the public register)."""
         return self.filter(accessions__status=Accession.Status.ACTIVE).distinct()
 
+    # --- the public register (organisations.views.public) -------------------------------------
+    # Filters use EXISTS subqueries rather than joins, so that no row is repeated and the
+    # queryset can be counted, sorted and paginated without DISTINCT.
+
+    def public_register(self) -> OrganisationQuerySet:
+        """Active signatories, with what a row of the register shows, in a fixed number of queries.
+
+        Each organisation carries ``active_accessions`` (agreement and version fetched) and
+        ``latest_accession_at``, the date of its most recent active accession.
+        """
+        active = Accession.objects.filter(
+            organisation=models.OuterRef("pk"), status=Accession.Status.ACTIVE
+        )
+        return (
+            self.filter(models.Exists(active))
+            .select_related("municipality")
+            .annotate(
+                latest_accession_at=models.Subquery(
+                    active.order_by(models.F("decided_at").desc(nulls_last=True)).values(
+                        "decided_at"
+                    )[:1]
+                )
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "accessions",
+                    queryset=Accession.objects.filter(status=Accession.Status.ACTIVE)
+                    .select_related("agreement", "version")
+                    .order_by("agreement__order", "decided_at"),
+                    to_attr="active_accessions",
+                )
+            )
+        )
+
+    def search(self, text: str) -> OrganisationQuerySet:
+        """Name contains the text, ignoring case.
+
+        Portable ``icontains``: PostgreSQL folds every letter; SQLite (development) only ASCII.
+        """
+        text = text.strip()
+        return self.filter(name__icontains=text) if text else self
+
+    def in_municipality(self, municipality: Municipality) -> OrganisationQuerySet:
+        return self.filter(municipality=municipality)
+
+    def with_legal_form(self, legal_form: str) -> OrganisationQuerySet:
+        return self.filter(legal_form=legal_form)
+
+    def in_activity_area(self, area: ActivityArea) -> OrganisationQuerySet:
+        return self.filter(
+            models.Exists(
+                Organisation.activity_areas.through.objects.filter(
+                    organisation_id=models.OuterRef("pk"), activityarea_id=area.pk
+                )
+            )
+        )
+
+    def joined_in_year(self, year: int) -> OrganisationQuerySet:
+        """Has an active accession decided in the given year (local time)."""
+        return self.filter(
+            models.Exists(
+                Accession.objects.filter(
+                    organisation=models.OuterRef("pk"),
+                    status=Accession.Status.ACTIVE,
+                    decided_at__year=year,
+                )
+            )
+        )
+
 
 class Organisation(models.Model):
     """A civil society organisation in the register. It may be registered without signing."""

@@ -418,18 +418,28 @@ def accession_reject(*, accession: Accession, officer, reason: str) -> Accession
     return accession
 
 
-@transaction.atomic
-def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Accession:
-    """The organisation leaves the agreement. It leaves the public register; history stays."""
-    accession = _lock_accession(accession)
-    if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
-        raise ActionRefused(NOT_OPEN)
+def _withdraw(accession: Accession, user, reason: str) -> None:
     before = _state(accession)
     accession.status = Accession.Status.WITHDRAWN
     accession.withdrawn_at = timezone.now()
     accession.withdrawal_reason = reason.strip()
     accession.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
     _record(accession, AccessionEvent.Action.WITHDRAWN, user, before, note=reason.strip())
+
+
+@transaction.atomic
+def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Accession:
+    """The organisation leaves the agreement. It leaves the public register; history stays."""
+    accession = _lock_accession(accession)
+    if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
+        raise ActionRefused(NOT_OPEN)
+    _withdraw(accession, user, reason)
+    # A re-confirmation that was waiting for verification is withdrawn with it.
+    pending = Accession.objects.select_for_update().filter(
+        replaces=accession, status=Accession.Status.PENDING
+    )
+    for reconfirmation in pending:
+        _withdraw(reconfirmation, user, reason)
     transaction.on_commit(
         lambda: _mail(
             to=_organisation_addresses(accession.organisation),
@@ -460,6 +470,13 @@ def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> 
         replaces=accession,
     )
     _record(new, AccessionEvent.Action.RECONFIRMED, user, before={})
+    transaction.on_commit(
+        lambda: _mail(
+            to=_organisation_addresses(new.organisation),
+            template="accession_signed",
+            context={"accession": new, "url": _site_url(new.get_absolute_url())},
+        )
+    )
     return new
 
 
@@ -576,6 +593,17 @@ def access_request_decide(*, access_request: AccessRequest, actor, approve: bool
             removed_at=None,
             defaults={"role": Representative.Role.REPRESENTATIVE},
         )
+    transaction.on_commit(
+        lambda: _mail(
+            to=[access_request.user.email],
+            template="access_request_answered",
+            context={
+                "request": access_request,
+                "approved": approve,
+                "url": _site_url(reverse("organisations:dashboard")),
+            },
+        )
+    )
     return access_request
 
 

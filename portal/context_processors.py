@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
@@ -7,3 +8,19 @@ def site(request):
         "portal_name": settings.PORTAL_NAME,
         "portal_contact_email": settings.PORTAL_CONTACT_EMAIL,
     }
+
+
+def navigation(request):
+    """What the main menu shows for the visitor's roles.
+
+    Lazy, so that a page that does not show the menu entry (or an anonymous visitor) costs no
+    query; a logged-in visitor's page costs one, whatever else the page lists.
+    """
+    from organisations.permissions import is_officer
+
+    user = getattr(request, "user", None)
+
+    def _is_officer() -> bool:
+        return bool(user is not None and user.is_authenticated and is_officer(user))
+
+    return {"nav_is_officer": SimpleLazyObject(_is_officer)}

@@ -1,23 +1,282 @@
-"""NOT YET WRITTEN: replace every function below."""
+"""The municipal officers' workspace: the queue of accessions to verify, the organisations of the
+officer's municipalities, accessions recorded from paper or a dialogue forum, and the decisions.
 
-from django.http import Http404
+Every view needs an officer with two-factor authentication (``officer_required``); each object is
+checked against the officer's own municipalities with ``organisations.permissions``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from agreements.models import AgreementVersion, Municipality
+
+from .. import permissions, services
+from ..decorators import officer_required
+from ..models import Accession, Organisation
+from ..officer_forms import (
+    OrganisationFilterForm,
+    OrganisationStatus,
+    RecordAccessionForm,
+    RejectForm,
+)
+
+PAGE_SIZE = 50
 
 
-def queue(request):
-    raise Http404
+def _municipality_ids(request: HttpRequest) -> set[int]:
+    """The officer's municipalities; an officer without one has no workspace (403)."""
+    ids = permissions.officer_municipality_ids(request.user)
+    if not ids:
+        raise PermissionDenied
+    return ids
 
 
-def organisations(request):
-    raise Http404
+def _refused(request: HttpRequest, message, accession: Accession | None = None, status=409):
+    """A domain refusal (``services.ActionRefused``): explain it, change nothing."""
+    return render(
+        request,
+        "organisations/officer/refused.html",
+        {"message": message, "accession": accession},
+        status=status,
+    )
 
 
-def record_accession(request, pk):
-    raise Http404
+@require_safe
+@officer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Accessions signed online and waiting for verification in the officer's municipalities,
+    oldest first, with counts of the municipalities' accessions by status."""
+    ids = _municipality_ids(request)
+    accessions = Accession.objects.filter(agreement__municipality_id__in=ids)
+    pending = (
+        accessions.filter(status=Accession.Status.PENDING)
+        .select_related("organisation", "agreement", "version")
+        .order_by("signed_at", "pk")
+    )
+    counts = accessions.aggregate(
+        pending=Count("pk", filter=Q(status=Accession.Status.PENDING)),
+        active=Count("pk", filter=Q(status=Accession.Status.ACTIVE)),
+        withdrawn=Count("pk", filter=Q(status=Accession.Status.WITHDRAWN)),
+    )
+    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/officer/queue.html",
+        {
+            "page": page,
+            "counts": counts,
+            "municipalities": Municipality.objects.filter(pk__in=ids),
+        },
+    )
 
 
-def verify(request, pk):
-    raise Http404
+def _with_accession_status(organisations):
+    """Annotate each organisation with what its accessions say (one subquery per status)."""
+
+    def has(*statuses):
+        return Exists(
+            Accession.objects.filter(organisation=OuterRef("pk"), status__in=list(statuses))
+        )
+
+    return organisations.annotate(
+        has_active=has(Accession.Status.ACTIVE),
+        has_pending=has(Accession.Status.PENDING),
+        has_withdrawn=has(Accession.Status.WITHDRAWN),
+    )
 
 
-def reject(request, pk):
-    raise Http404
+def _filter_by_status(organisations, status: str):
+    if status == OrganisationStatus.ACTIVE:
+        return organisations.filter(has_active=True)
+    if status == OrganisationStatus.PENDING:
+        return organisations.filter(has_pending=True)
+    if status == OrganisationStatus.WITHDRAWN:
+        return organisations.filter(has_withdrawn=True, has_active=False, has_pending=False)
+    if status == OrganisationStatus.NOT_SIGNED:
+        return organisations.filter(has_active=False, has_pending=False, has_withdrawn=False)
+    return organisations
+
+
+@require_safe
+@officer_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    """The organisations of the officer's municipalities, filtered and paginated, in a fixed
+    number of queries whatever the number of rows."""
+    ids = _municipality_ids(request)
+    form = OrganisationFilterForm(request.GET or None)
+    rows = _with_accession_status(
+        Organisation.objects.filter(municipality_id__in=ids).select_related("municipality")
+    ).prefetch_related(
+        Prefetch(
+            "accessions",
+            queryset=Accession.objects.select_related("version").order_by("-signed_at"),
+            to_attr="accession_list",
+        )
+    )
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+        rows = rows.none()
+    elif form.is_bound:
+        query = form.cleaned_data["q"].strip()
+        if query:
+            rows = rows.filter(Q(name__icontains=query) | Q(organisation_number__icontains=query))
+        if form.cleaned_data["legal_form"]:
+            rows = rows.filter(legal_form=form.cleaned_data["legal_form"])
+        rows = _filter_by_status(rows, form.cleaned_data["status"])
+    page = Paginator(rows.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/officer/organisations.html",
+        {
+            "form": form,
+            "page": page,
+            "show_municipality": len(ids) > 1,
+            "municipalities": Municipality.objects.filter(pk__in=ids),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@officer_required
+def record_accession(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an accession made at a dialogue forum or on a paper application: active at once."""
+    organisation = get_object_or_404(Organisation.objects.select_related("municipality"), pk=pk)
+    if not permissions.can_record_accession(request.user, organisation):
+        raise PermissionDenied
+    versions = list(
+        AgreementVersion.objects.filter(
+            agreement__municipality_id=organisation.municipality_id,
+            status=AgreementVersion.Status.CURRENT,
+        )
+        .select_related("agreement__municipality")
+        .order_by("agreement__order", "agreement__slug")
+    )
+    open_accessions = list(
+        Accession.objects.open()
+        .filter(organisation=organisation)
+        .select_related("version")
+        .order_by("-signed_at")
+    )
+    context = {
+        "organisation": organisation,
+        "versions": versions,
+        "open_accessions": open_accessions,
+        "declarations": [
+            services.declaration_text(organisation=organisation, version=v) for v in versions
+        ],
+    }
+    if not versions or open_accessions:
+        # Nothing can be recorded: say why (the template), and refuse a POST as a conflict.
+        if open_accessions and request.method == "POST":
+            context["refusal"] = services.ALREADY_JOINED
+        return render(
+            request,
+            "organisations/officer/record.html",
+            context,
+            status=409 if request.method == "POST" else 200,
+        )
+
+    form = RecordAccessionForm(request.POST or None, request.FILES or None, versions=versions)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                accession = services.accession_record(
+                    organisation=organisation,
+                    version=form.chosen_version,
+                    officer=request.user,
+                    source=form.cleaned_data["source"],
+                    signature=form.signature(),
+                    signed_on=form.cleaned_data["signed_on"],
+                    note=form.cleaned_data["note"],
+                )
+            except services.ActionRefused as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("The accession of %(name)s has been recorded and is active.")
+                    % {"name": organisation.name},
+                )
+                return redirect(accession.get_absolute_url())
+        else:
+            status = 400
+    context["form"] = form
+    return render(request, "organisations/officer/record.html", context, status=status)
+
+
+def _accession_to_decide(request: HttpRequest, pk: int) -> Accession:
+    accession = get_object_or_404(
+        Accession.objects.select_related("organisation", "agreement", "version"), pk=pk
+    )
+    if not permissions.can_decide_accession(request.user, accession):
+        raise PermissionDenied
+    return accession
+
+
+@require_POST
+@officer_required
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer confirms that the signer may sign for the organisation; the accession becomes
+    active and the organisation is told by e-mail."""
+    accession = _accession_to_decide(request, pk)
+    try:
+        services.accession_verify(accession=accession, officer=request.user)
+    except services.ActionRefused as exc:
+        return _refused(request, exc.message, accession)
+    messages.success(
+        request,
+        _("The accession of %(name)s has been verified and is now active.")
+        % {"name": accession.organisation.name},
+    )
+    return redirect("organisations:officer")
+
+
+@require_POST
+@officer_required
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer rejects an accession, with a reason that is e-mailed to the organisation."""
+    accession = _accession_to_decide(request, pk)
+    form = RejectForm(request.POST, action=reverse("organisations:reject", kwargs={"pk": pk}))
+    if form.is_valid():
+        try:
+            services.accession_reject(
+                accession=accession, officer=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.ActionRefused as exc:
+            return _refused(request, exc.message, accession)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The accession of %(name)s has been rejected. The organisation has been "
+                    "told why."
+                )
+                % {"name": accession.organisation.name},
+            )
+            return redirect("organisations:officer")
+    if accession.status != Accession.Status.PENDING:
+        return _refused(request, services.NOT_PENDING, accession)
+    return render(
+        request,
+        "organisations/officer/reject.html",
+        {"accession": accession, "form": form},
+        status=400,
+    )

@@ -1,31 +1,155 @@
-"""NOT YET WRITTEN: replace every function below."""
+"""The public register of organisations and the open data files: no login, nothing private.
 
+Only organisations with an active accession are public. Registering an organisation, or having
+signed and then withdrawn, rejected or not yet been verified, does not make it public.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from agreements.models import Agreement
+
+from .. import opendata
+from ..filters import PAGE_SIZE, RegisterFilterForm
+from ..models import Accession, ActivityArea, LegalForm, Organisation
+from ..permissions import can_edit_organisation
+
+FILTER_ERRORS = _("Correct the marked field to see the organisations.")
 
 
+@require_safe
 def register(request):
-    raise Http404
+    """The register of active signatories: search, filters, sorting and 25 rows a page.
+
+    Unknown filter values are ignored with a notice (200); a year that is not a number is an
+    error in the form (400). A page number past the end shows the last page.
+    """
+    form = RegisterFilterForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "organisations/register.html",
+            {"form": form, "form_error": FILTER_ERRORS},
+            status=400,
+        )
+    organisations = form.filter(Organisation.objects.public_register())
+    paginator = Paginator(organisations, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/register.html",
+        {
+            "form": form,
+            "page": page,
+            "organisations": page.object_list,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "filter_query": form.query_string(),
+            "ignored": form.ignored,
+        },
+    )
 
 
-def organisation_detail(request, pk):
-    raise Http404
+@require_safe
+def organisation_detail(request, pk: int):
+    """An organisation's public page.
+
+    Only an organisation with an active accession is public: it has chosen publicity by joining
+    an agreement. Any other organisation (registered but never signed, pending, withdrawn or
+    rejected) answers 404, because even its existence is not public, except to the people who
+    may edit it (its representatives and its municipality's officers), who see the page as it
+    would look, with a notice that it is not in the public register. Withdrawn and other
+    inactive accessions are never shown here.
+    """
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("municipality").prefetch_related(
+            "activity_areas",
+            Prefetch(
+                "accessions",
+                queryset=Accession.objects.filter(status=Accession.Status.ACTIVE)
+                .select_related("agreement", "version")
+                .order_by("agreement__order", "decided_at"),
+                to_attr="active_accessions",
+            ),
+        ),
+        pk=pk,
+    )
+    is_public = bool(organisation.active_accessions)
+    may_edit = can_edit_organisation(request.user, organisation)
+    if not is_public and not may_edit:
+        raise Http404
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {"organisation": organisation, "is_public": is_public, "may_edit": may_edit},
+    )
 
 
+@require_safe
 def open_data(request):
-    raise Http404
+    """What the open data files hold, field by field, their licence and formats."""
+    return render(
+        request,
+        "organisations/open_data.html",
+        {
+            "register_fields": opendata.REGISTER_FIELDS,
+            "agreement_csv_fields": opendata.AGREEMENT_CSV_FIELDS,
+            "agreements": Agreement.objects.select_related("municipality"),
+            "legal_forms": LegalForm.choices,
+            "activity_areas": ActivityArea.objects.all(),
+            "licence_url": opendata.LICENCE_URL,
+        },
+    )
 
 
+@require_safe
 def register_csv(request):
-    raise Http404
+    """The active signatories, one row per active accession."""
+    records = opendata.register_records(request.build_absolute_uri)
+    return opendata.csv_response(
+        request,
+        filename="organisationer.csv",
+        header=[f.name for f in opendata.REGISTER_FIELDS],
+        rows=opendata.register_csv_rows(records),
+    )
 
 
+@require_safe
 def register_json(request):
-    raise Http404
+    records = opendata.register_records(request.build_absolute_uri)
+    data = {
+        "licence": opendata.LICENCE,
+        "licence_url": opendata.LICENCE_URL,
+        "documentation": request.build_absolute_uri(reverse("organisations:open-data")),
+        "count": len(records),
+        "accessions": records,
+    }
+    return opendata.json_response(request, data)
 
 
-def agreement_json(request, slug):
-    raise Http404
+@require_safe
+def agreement_json(request, slug: str):
+    agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
+    content = opendata.agreement_content(agreement)
+    data = opendata.agreement_record(content, request.build_absolute_uri)
+    data["documentation"] = request.build_absolute_uri(reverse("organisations:open-data"))
+    return opendata.json_response(request, data, last_modified=agreement.content_updated_at)
 
 
-def agreement_csv(request, slug):
-    raise Http404
+@require_safe
+def agreement_csv(request, slug: str):
+    agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
+    content = opendata.agreement_content(agreement)
+    return opendata.csv_response(
+        request,
+        filename=f"overenskommelse-{agreement.slug}.csv",
+        header=[f.name for f in opendata.AGREEMENT_CSV_FIELDS],
+        rows=opendata.agreement_csv_rows(content),
+        last_modified=agreement.content_updated_at,
+    )

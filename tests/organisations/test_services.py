@@ -310,3 +310,26 @@ def test_accessions_cannot_be_deleted_in_the_admin(client):
         ).status_code
         == 403
     )
+
+
+def test_withdrawing_also_withdraws_a_pending_reconfirmation():
+    boras = Agreement.objects.get(slug="boras")
+    rep = RepresentativeFactory(organisation__municipality=boras.municipality)
+    old = AccessionFactory(
+        organisation=rep.organisation,
+        agreement=boras,
+        version=AgreementVersion.objects.get(agreement=boras, key="2016"),
+    )
+    new = services.accession_reconfirm(accession=old, user=rep.user, signature=signature())
+    services.accession_withdraw(accession=old, user=rep.user, reason="Vi slutar")
+    new.refresh_from_db()
+    assert new.status == Accession.Status.WITHDRAWN
+    assert new.events.last().action == "withdrawn"
+
+
+def test_the_asker_hears_the_answer(rep, django_capture_on_commit_callbacks):
+    asker = UserFactory()
+    request = services.access_request_create(organisation=rep.organisation, user=asker)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.access_request_decide(access_request=request, actor=rep.user, approve=False)
+    assert mail.outbox[-1].to == [asker.email]

@@ -1,0 +1,289 @@
+"""Forms of the organisations' own pages. They check the input; organisations.services writes."""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader
+
+from agreements.models import AgreementVersion, Municipality
+
+from . import services
+from .models import Accession, LegalForm, Organisation, Representative
+from .validators import normalise_organisation_number
+
+# Error messages, reused by the tests.
+NUMBER_OR_REASON = _("Give the organisation number, or, for a network without one, say why.")
+MINUTES_NOT_PDF = _("Upload the minutes as a PDF file.")
+MINUTES_UNREADABLE = _(
+    "The PDF file could not be opened. Save the minutes as a PDF again and upload that file."
+)
+MINUTES_TOO_LARGE = _("The file is too large: the minutes may be at most %(limit)s.")
+ALREADY_REPRESENTATIVE = _("This person is already a representative of the organisation.")
+
+# Legal forms that may lack an organisation number (a network without one says why).
+NUMBERLESS_LEGAL_FORMS = (LegalForm.NETWORK, LegalForm.OTHER)
+
+
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # what people mean when they leave it out
+    return field.formfield(**kwargs)
+
+
+def _submit(label, **attrs) -> StrictButton:
+    return StrictButton(label, type="submit", css_class="btn btn-primary", **attrs)
+
+
+class OrganisationForm(forms.ModelForm):
+    """Register an organisation, or change its details."""
+
+    class Meta:
+        model = Organisation
+        formfield_callback = _formfield
+        fields = [
+            "name",
+            "organisation_number",
+            "no_number_reason",
+            "legal_form",
+            "municipality",
+            "activity_areas",
+            "street_address",
+            "postal_code",
+            "city",
+            "website",
+            "email",
+            "phone",
+            "description",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "contact_is_public",
+        ]
+        widgets = {
+            "activity_areas": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "no_number_reason": forms.TextInput,
+        }
+
+    def __init__(self, *args, lock_municipality: bool = False, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.filter(
+            agreements__versions__status=AgreementVersion.Status.CURRENT
+        ).distinct()
+        self.fields["municipality"].help_text = _(
+            "The municipality whose agreement the organisation can join."
+        )
+        if lock_municipality:
+            self.fields["municipality"].disabled = True
+            self.fields["municipality"].help_text = _(
+                "The municipality cannot be changed once the organisation has joined or signed "
+                "an agreement. Contact the municipality if it is wrong."
+            )
+        self.fields["no_number_reason"].help_text = _(
+            "Only for a network or other organisation without an organisation number."
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                _("The organisation"),
+                "name",
+                "organisation_number",
+                "no_number_reason",
+                "legal_form",
+                "municipality",
+                "activity_areas",
+                "description",
+            ),
+            Fieldset(
+                _("Public contact details"),
+                "street_address",
+                "postal_code",
+                "city",
+                "website",
+                "email",
+                "phone",
+            ),
+            Fieldset(
+                _("Contact person"),
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "contact_is_public",
+            ),
+            _submit(submit_label or _("Save")),
+        )
+
+    def clean_organisation_number(self) -> str:
+        value = (self.cleaned_data.get("organisation_number") or "").strip()
+        if not value:
+            return ""
+        return normalise_organisation_number(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        number = cleaned.get("organisation_number")
+        reason = (cleaned.get("no_number_reason") or "").strip()
+        legal_form = cleaned.get("legal_form")
+        numberless_allowed = legal_form in NUMBERLESS_LEGAL_FORMS and reason
+        if "organisation_number" not in self.errors and not number and not numberless_allowed:
+            self.add_error("organisation_number", NUMBER_OR_REASON)
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # A number already registered in the municipality is not a form error: the service
+        # raises DuplicateOrganisation and the view offers to ask the organisation's admins
+        # for access. The number's format is checked by clean_organisation_number above.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("organisation_number")
+        return exclude
+
+
+class SignatureForm(forms.Form):
+    """What the signer states when signing (or re-confirming) an agreement online."""
+
+    declaration_confirmed = forms.BooleanField(
+        label=_("We confirm the declaration above on behalf of the organisation."),
+        error_messages={"required": services.DECLARATION_REQUIRED},
+    )
+    basis = forms.ChoiceField(
+        label=_("Why may you sign for the organisation?"),
+        choices=Accession.Basis.choices,
+        widget=forms.RadioSelect,
+    )
+    board_decision_date = forms.DateField(
+        label=_("Date of the board decision"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Required when the board decided to join."),
+    )
+    minutes = forms.FileField(
+        label=_("Minutes of the board decision (optional)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    signer_name = forms.CharField(label=_("Your full name"), max_length=200)
+    signer_title = forms.CharField(
+        label=_("Your title or role in the organisation"),
+        max_length=200,
+        help_text=_("For example chair, secretary or authorised signatory."),
+    )
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["minutes"].help_text = _("A PDF file of at most %(limit)s.") % {
+            "limit": filesizeformat(settings.ACCESSION_MINUTES_MAX_BYTES)
+        }
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "declaration_confirmed",
+            "basis",
+            "board_decision_date",
+            "minutes",
+            "signer_name",
+            "signer_title",
+            _submit(submit_label or _("Sign the agreement")),
+        )
+
+    def clean_minutes(self):
+        upload = self.cleaned_data.get("minutes")
+        if not upload:
+            return None
+        limit = settings.ACCESSION_MINUTES_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(MINUTES_TOO_LARGE % {"limit": filesizeformat(limit)})
+        # The content decides, not the file name or the browser's content type.
+        upload.seek(0)
+        if upload.read(5) != b"%PDF-":
+            raise ValidationError(MINUTES_NOT_PDF)
+        upload.seek(0)
+        try:
+            reader = PdfReader(upload)
+            if len(reader.pages) < 1:
+                raise ValidationError(MINUTES_UNREADABLE)
+        except ValidationError:
+            raise
+        except Exception as exc:  # pypdf raises many kinds of errors on broken files
+            raise ValidationError(MINUTES_UNREADABLE) from exc
+        finally:
+            upload.seek(0)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        board_decision = cleaned.get("basis") == Accession.Basis.BOARD_DECISION
+        date_missing = not cleaned.get("board_decision_date")
+        if board_decision and date_missing and "board_decision_date" not in self.errors:
+            self.add_error("board_decision_date", services.BOARD_DATE_REQUIRED)
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The reason is kept in the accession's history."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "reason",
+            StrictButton(
+                _("Withdraw from the agreement"), type="submit", css_class="btn btn-danger"
+            ),
+        )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Representative.Role.choices,
+        initial=Representative.Role.REPRESENTATIVE,
+        widget=forms.RadioSelect,
+        help_text=_("Organisation admins can also invite and remove representatives."),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "email", "role", _submit(_("Send the invitation"), name="action", value="invite")
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if self.organisation.representatives.filter(
+            removed_at__isnull=True, user__email__iexact=email
+        ).exists():
+            raise ValidationError(ALREADY_REPRESENTATIVE)
+        return email
+
+
+class AccessRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the organisation's admins (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example who you are and what you do in the organisation."),
+    )
+
+    def __init__(self, *args, form_action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        if form_action:
+            self.helper.form_action = form_action
+        self.helper.layout = Layout("message", _submit(_("Ask for access")))
