@@ -60,6 +60,7 @@ SCORE_OUT_OF_SCALE = _("Choose a value from 1 to 5, or “don't know / not appli
 NOT_A_NUMBER = _("Give a whole number, 0 or more.")
 EVALUATION_PUBLISHED = _("The evaluation has been published and can no longer be changed.")
 EVALUATION_NOT_IN_REVIEW = _("The evaluation is not in review.")
+EVALUATION_NOT_STARTED = _("Close the cycle before you write the evaluation.")
 NOT_A_COUNCIL_MEMBER = _("Only members of the agreement's council can do this.")
 NOT_APPROVED = _("The council has not approved the evaluation yet.")
 NO_CADENCE = _("The agreement says nothing about how often it is followed up.")
@@ -490,7 +491,8 @@ def _diff(before: dict, after: dict, questions: dict[int, Question]) -> list[dic
     for key in sorted(set(before) | set(after), key=int):
         old, new = before.get(key, {}), after.get(key, {})
         for name in sorted(set(old) | set(new)):
-            if old.get(name) != new.get(name):
+            # A blank field of an answer that did not exist before is not a change.
+            if (old.get(name) or None) != (new.get(name) or None):
                 question = questions.get(int(key))
                 changes.append(
                     {
@@ -626,7 +628,9 @@ def report_reopen(*, report: Report, officer, reason: str) -> Report:
 
 
 def _evaluation_for_change(cycle: Cycle) -> Evaluation:
-    evaluation = Evaluation.objects.select_for_update().get(cycle=cycle)
+    evaluation = Evaluation.objects.select_for_update().filter(cycle=cycle).first()
+    if evaluation is None:
+        raise ActionRefused(EVALUATION_NOT_STARTED)
     if evaluation.is_published:
         raise ActionRefused(EVALUATION_PUBLISHED)
     return evaluation

@@ -1,0 +1,261 @@
+"""Forms of the officers' follow-up pages: a cycle's settings, its questions, reopening a report.
+
+The forms check the input; the writes happen in ``followup.services``.
+"""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Cycle, Question, RespondentGroup
+
+DEADLINE_BEFORE_OPENING = _("The deadline cannot be before the cycle opens.")
+PERIOD_END_BEFORE_START = _("The end of the period cannot be before its start.")
+NO_RESPONDENT_GROUP = _("Choose at least one group to ask.")
+BLANK_TEXT = _("Write the question.")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _helper(*fields, button, action: str = "", form_id: str = "", css_class="officer-form"):
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.form_class = css_class
+    if action:
+        helper.form_action = action
+    if form_id:
+        helper.form_id = form_id
+    helper.layout = Layout(*fields, button)
+    return helper
+
+
+class CycleForm(forms.Form):
+    """A cycle's title, period, dates and settings: proposed from the cadence, set by an officer."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    period_start = forms.DateField(label=_("Period from"), widget=DateInput())
+    period_end = forms.DateField(label=_("Period to"), widget=DateInput())
+    opens_on = forms.DateField(
+        label=_("Opens"),
+        widget=DateInput(),
+        help_text=_("The day the respondents are invited to report."),
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    reminder_days_before = forms.IntegerField(
+        label=_("Send reminders this many days before the deadline"),
+        min_value=0,
+        max_value=365,
+        initial=7,
+    )
+    anonymise_free_text = forms.BooleanField(
+        label=_("Anonymise free-text answers in the evaluation"),
+        required=False,
+        help_text=_("Comments and examples are then shown without the respondent's name."),
+    )
+
+    FIELDS = (
+        "title",
+        "period_start",
+        "period_end",
+        "opens_on",
+        "deadline",
+        "reminder_days_before",
+        "anonymise_free_text",
+    )
+
+    def __init__(self, *args, button=None, action: str = "", form_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            *self.layout_fields(),
+            button=button
+            or StrictButton(_("Save the cycle"), type="submit", css_class="btn-primary"),
+            action=action,
+            form_id=form_id,
+        )
+        self.helper.attrs = {"novalidate": ""}
+
+    def layout_fields(self) -> list:
+        return list(self.FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", PERIOD_END_BEFORE_START)
+        opens_on, deadline = cleaned.get("opens_on"), cleaned.get("deadline")
+        if opens_on and deadline and deadline < opens_on:
+            self.add_error("deadline", DEADLINE_BEFORE_OPENING)
+        return cleaned
+
+    def cycle_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class CycleCreateForm(CycleForm):
+    """The proposal for the next cycle of one follow-up rule, which the officer may adjust.
+
+    The rule travels in a hidden field. Field ids carry the rule, so that several proposals can
+    stand on one page; the field names do not, so that the form posts the same data whichever
+    proposal it belongs to.
+    """
+
+    rule = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, rule_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"id_rule{rule_id}_%s")
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {**kwargs["initial"], "rule": rule_id}
+        super().__init__(
+            *args,
+            button=StrictButton(
+                _("Create the cycle as a draft"), type="submit", css_class="btn-primary"
+            ),
+            form_id=f"create-rule-{rule_id}",
+            **kwargs,
+        )
+
+    def layout_fields(self) -> list:
+        return ["rule", *self.FIELDS]
+
+
+def proposal_initial(proposal: dict) -> dict:
+    """The form's initial data from ``services.cycle_proposal``."""
+    return {
+        name: proposal[name]
+        for name in ("title", "period_start", "period_end", "opens_on", "deadline")
+    } | {"reminder_days_before": 7, "anonymise_free_text": False}
+
+
+def with_defaults(data, initial: dict):
+    """POST data where every field the request left out takes the proposed value.
+
+    Posting only the rule therefore creates the proposed cycle in one step; a field sent empty
+    stays empty and is reported as missing.
+    """
+    merged = data.copy()
+    for name, value in initial.items():
+        if name not in merged:
+            if isinstance(value, bool):
+                if value:
+                    merged[name] = "on"
+                continue
+            merged[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return merged
+
+
+def cycle_initial(cycle: Cycle) -> dict:
+    return {name: getattr(cycle, name) for name in CycleForm.FIELDS}
+
+
+class QuestionForm(forms.Form):
+    """A question of a draft cycle: added by an officer, or one generated from the agreement.
+
+    The answer kind of a self-assessment generated from a principle or commitment stays a scale:
+    the evaluation compiles those answers into distributions and means.
+    """
+
+    text = forms.CharField(
+        label=_("Question"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": BLANK_TEXT},
+    )
+    section = forms.CharField(
+        label=_("Section"),
+        max_length=300,
+        required=False,
+        help_text=_("Questions with the same section are shown together."),
+    )
+    answer_kind = forms.ChoiceField(label=_("Kind of answer"), choices=Question.AnswerKind.choices)
+    respondent_groups = forms.MultipleChoiceField(
+        label=_("Asked of"),
+        choices=RespondentGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": NO_RESPONDENT_GROUP},
+    )
+    help_text = forms.CharField(
+        label=_("Explanation (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown under the question in the report form."),
+    )
+
+    def __init__(self, *args, question: Question | None = None, action: str = "", **kwargs):
+        self.question = question
+        if question is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                "text": question.text,
+                "section": question.section,
+                "answer_kind": question.answer_kind,
+                "respondent_groups": list(question.respondent_groups),
+                "help_text": question.help_text,
+            }
+        super().__init__(*args, **kwargs)
+        if question is not None and question.source in (
+            Question.Source.PRINCIPLE,
+            Question.Source.COMMITMENT,
+        ):
+            self.fields["answer_kind"].disabled = True
+            self.fields["answer_kind"].help_text = _(
+                "A self-assessment of a principle or commitment is always answered on the scale."
+            )
+        if question is None:
+            button = StrictButton(_("Add the question"), type="submit", css_class="btn-primary")
+        else:
+            button = StrictButton(_("Save the question"), type="submit", css_class="btn-primary")
+        self.helper = _helper(
+            "text",
+            Field("section", list="question-sections"),
+            "answer_kind",
+            "respondent_groups",
+            "help_text",
+            button=button,
+            action=action,
+        )
+        self.helper.attrs = {"novalidate": ""}
+
+    def clean_respondent_groups(self):
+        chosen = set(self.cleaned_data["respondent_groups"])
+        # In the order of the choices, so that the stored list does not depend on the browser.
+        return [value for value, _label in RespondentGroup.choices if value in chosen]
+
+    def apply_to(self, question: Question) -> Question:
+        for name in ("text", "section", "answer_kind", "respondent_groups", "help_text"):
+            setattr(question, name, self.cleaned_data[name])
+        return question
+
+
+class ReopenForm(forms.Form):
+    """Why a submitted report is reopened; e-mailed to the respondent."""
+
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": services.REASON_REQUIRED},
+        help_text=_("The respondent receives the reason by e-mail."),
+    )
+
+    def __init__(self, *args, report_id: int, action: str, **kwargs):
+        kwargs.setdefault("auto_id", f"id_reopen{report_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "reason",
+            button=StrictButton(
+                _("Reopen the report"), type="submit", css_class="btn-outline-primary btn-sm"
+            ),
+            action=action,
+            form_id=f"reopen-{report_id}",
+            css_class="followup-reopen",
+        )

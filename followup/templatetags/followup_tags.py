@@ -1,0 +1,22 @@
+"""Template tags the follow-up app offers to pages of lower apps (the agreement page)."""
+
+from __future__ import annotations
+
+from django import template
+
+from agreements.models import Agreement
+
+from ..models import Evaluation
+
+register = template.Library()
+
+
+@register.inclusion_tag("followup/includes/published_evaluations.html")
+def published_evaluations(agreement: Agreement) -> dict:
+    """The agreement's published evaluations, newest first, in one query however many there are."""
+    evaluations = (
+        Evaluation.objects.filter(cycle__agreement=agreement, published_at__isnull=False)
+        .select_related("cycle")
+        .order_by("-published_at", "-pk")
+    )
+    return {"agreement": agreement, "evaluations": list(evaluations)}

@@ -1,0 +1,138 @@
+"""The follow-up demo data: published history and an open cycle for every agreement.
+
+Depends on organisations' ``load_demo`` command, which makes the organisations, accessions,
+municipal units and accounts that ``load_followup_demo`` builds on.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from followup import services
+from followup.models import Cycle, Evaluation, Report, ReportVersion
+from organisations.models import Accession
+
+pytestmark = pytest.mark.django_db
+
+SLUGS = ["boras", "sodertalje", "goteborg", "botkyrka"]
+
+
+@pytest.fixture
+def debug(settings, tmp_path):
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path  # the rendered PDFs
+    return settings
+
+
+def load(command, **options) -> str:
+    out = StringIO()
+    call_command(command, stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """How many rows, and the latest change, of everything the command writes."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+
+    from followup.models import Answer, EvaluationApproval, EvaluationComment, Question
+    from organisations.models import CouncilMembership
+
+    models = [
+        get_user_model(),
+        EmailAddress,
+        Authenticator,
+        CouncilMembership,
+        Cycle,
+        Question,
+        Report,
+        Answer,
+        ReportVersion,
+        Evaluation,
+        EvaluationComment,
+        EvaluationApproval,
+    ]
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["report revisions"] = sorted(Report.objects.values_list("pk", "revision"))
+    counts["evaluations"] = sorted(
+        Evaluation.objects.values_list("pk", "revision", "pdf", "pdf_status", "published_at")
+    )
+    return counts
+
+
+def test_each_agreement_gets_published_history_and_an_open_cycle_once(debug):
+    load("load_demo")
+    output = load("load_followup_demo")
+    assert "8 PDFs rendered" in output
+    today = timezone.localdate()
+    for slug in SLUGS:
+        cycles = Cycle.objects.filter(agreement__slug=slug).order_by("period_start")
+        published = [c for c in cycles if c.status == Cycle.Status.PUBLISHED]
+        assert len(published) >= 2, slug
+        for cycle in published:
+            evaluation = cycle.evaluation
+            assert evaluation.frozen_data and evaluation.is_published
+            assert evaluation.summary and evaluation.conclusions and evaluation.recommendations
+            assert evaluation.pdf_status == Evaluation.PdfStatus.READY
+            with evaluation.pdf.open("rb") as pdf:
+                assert pdf.read(5) == b"%PDF-"
+            assert cycle.deadline < today and evaluation.published_at.date() < today
+            assert services.evaluation_is_approved(evaluation)
+            assert evaluation.comments.exists()
+            scores = [s for s in evaluation.frozen_data["scores"] if s["kind"] == "principle"]
+            assert all(s["mean"] is not None for s in scores)
+            assert any(s["distribution"]["na"] for s in evaluation.frozen_data["scores"])
+            assert evaluation.frozen_data["free_texts"]
+        # The second published cycle is compared with the first, and the means rose on the whole.
+        latest = published[-1].evaluation.frozen_data
+        assert latest["previous_title"] == published[-2].title
+        changes = [s["change"] for s in latest["scores"] if s["kind"] == "principle"]
+        assert sum(change > 0 for change in changes) > len(changes) / 2, slug
+
+        (open_cycle,) = [c for c in cycles if c.status == Cycle.Status.OPEN]
+        assert open_cycle.deadline > today and open_cycle.accepts_reports
+        statuses = set(open_cycle.reports.values_list("status", flat=True))
+        assert {Report.Status.SUBMITTED, Report.Status.DRAFT} <= statuses, slug
+        assert ReportVersion.objects.filter(
+            report__cycle=open_cycle, action=ReportVersion.Action.REOPENED
+        ).exclude(note="")
+
+    boras = Cycle.objects.filter(agreement__slug="boras", status=Cycle.Status.PUBLISHED)
+    for cycle in boras:
+        assert cycle.evaluation.frozen_data["counts"]["Antal samverkansavtal och IOP:er?"] > 0
+    # The demo representative finds a draft to finish in Göteborg's open cycle.
+    backa = Report.objects.get(
+        cycle__agreement__slug="goteborg",
+        cycle__status=Cycle.Status.OPEN,
+        organisation__representatives__user__email="representant@demo.example",
+    )
+    assert backa.status == Report.Status.DRAFT
+
+    before = snapshot()
+    assert "No changes" in load("load_followup_demo")
+    assert snapshot() == before
+
+
+def test_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        load("load_followup_demo")
+    assert not Cycle.objects.exists()
+
+
+def test_refuses_without_the_organisations_demo_data(debug):
+    with pytest.raises(CommandError, match="load_demo") as excinfo:
+        load("load_followup_demo", force=True)
+    assert "municipal units" in str(excinfo.value)
+    assert not Cycle.objects.exists()
+
+
+def test_names_what_is_missing_and_writes_nothing(debug):
+    load("load_demo")
+    Accession.objects.filter(agreement__slug="botkyrka").update(status=Accession.Status.WITHDRAWN)
+    with pytest.raises(CommandError, match="active accession to the agreement of Botkyrka"):
+        load("load_followup_demo")
+    assert not Cycle.objects.exists()

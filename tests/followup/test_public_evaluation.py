@@ -1,0 +1,155 @@
+"""Published evaluations for everyone: the frozen page, its PDF, the agreement page's list."""
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from agreements.models import Agreement
+from followup.models import Answer, Cycle, Evaluation
+from tests.factories import CouncilMembershipFactory, OfficerRoleFactory
+from tests.followup.test_evaluation_views import closed_cycle, publish, with_mfa
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def pdf_storage(tmp_path, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    monkeypatch.setattr(
+        Evaluation._meta.get_field("pdf"), "storage", FileSystemStorage(location=tmp_path)
+    )
+
+
+@pytest.fixture
+def officer():
+    return with_mfa(OfficerRoleFactory().user)
+
+
+@pytest.fixture
+def member():
+    return with_mfa(CouncilMembershipFactory().user)
+
+
+@pytest.fixture
+def published(officer, member, django_capture_on_commit_callbacks):
+    cycle = closed_cycle(django_capture_on_commit_callbacks)
+    return publish(cycle, officer, member, django_capture_on_commit_callbacks)
+
+
+def page_url(cycle, slug="goteborg"):
+    return reverse("followup:public-evaluation", kwargs={"slug": slug, "pk": cycle.pk})
+
+
+def pdf_url(cycle, slug="goteborg"):
+    return reverse("followup:public-evaluation-pdf", kwargs={"slug": slug, "pk": cycle.pk})
+
+
+def test_published_evaluation_is_public(client, published):
+    response = client.get(page_url(published))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    assert escape(published.title) in html
+    assert "Samverkan har fungerat väl." in html  # the narrative
+    assert "Bra samarbete i år." in html  # the respondents' free text
+    assert f'href="{pdf_url(published)}"' in html
+    assert "<script" not in html  # the PDF is ready: nothing to poll
+
+
+def test_published_pdf_is_downloaded(client, published):
+    response = client.get(pdf_url(published))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert ".pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_the_published_page_is_frozen(client, published):
+    before = client.get(page_url(published)).content.decode()
+    Answer.objects.filter(report__cycle=published).update(comment="Ändrat i efterhand.")
+    after = client.get(page_url(published)).content.decode()
+    assert "Ändrat i efterhand." not in after
+    assert "Bra samarbete i år." in after and "Bra samarbete i år." in before
+
+
+def test_pdf_not_ready_is_404_and_the_page_says_so(client, published):
+    Evaluation.objects.filter(cycle=published).update(pdf_status=Evaluation.PdfStatus.RENDERING)
+    assert client.get(pdf_url(published)).status_code == 404
+    response = client.get(page_url(published))
+    html = response.content.decode()
+    assert 'data-status="rendering"' in html
+    assert f'href="{pdf_url(published)}"' not in html
+    assert '<p class="pdf-status__refresh">' in html
+    assert '<script src="/static/js/pdf-status.js" defer></script>' in html
+
+
+def test_unpublished_evaluation_is_not_public(client, officer, django_capture_on_commit_callbacks):
+    cycle = closed_cycle(django_capture_on_commit_callbacks)
+    client.force_login(officer)  # not even for the officer: the draft has its own page
+    assert client.get(page_url(cycle)).status_code == 404
+    assert client.get(pdf_url(cycle)).status_code == 404
+
+
+def test_wrong_agreement_or_cycle_is_404(client, published):
+    assert client.get(page_url(published, slug="boras")).status_code == 404
+    assert client.get(pdf_url(published, slug="boras")).status_code == 404
+    missing = Cycle(pk=published.pk + 1000)
+    assert client.get(page_url(missing)).status_code == 404
+
+
+def test_public_pdf_status_json(client, published):
+    response = client.get(reverse("followup:pdf-status", kwargs={"pk": published.pk}))
+    assert response.status_code == 200
+    assert response.json()["url"] == pdf_url(published)
+
+
+def _render_list(agreement):
+    template = Template("{% load followup_tags %}{% published_evaluations agreement %}")
+    return template.render(Context({"agreement": agreement}))
+
+
+def test_published_evaluations_on_the_agreement_page(published):
+    goteborg = Agreement.objects.get(slug="goteborg")
+    html = _render_list(goteborg)
+    assert f'href="{page_url(published)}"' in html
+    assert f'href="{pdf_url(published)}"' in html
+    assert 'id="utvarderingar-rubrik"' in html
+    # Other agreements list only their own.
+    assert page_url(published) not in _render_list(Agreement.objects.get(slug="boras"))
+
+
+def test_published_evaluations_newest_first_in_one_query(published):
+    goteborg = Agreement.objects.get(slug="goteborg")
+    earlier = Cycle.objects.create(
+        agreement=goteborg,
+        version=published.version,
+        kind=Cycle.Kind.EVALUATION,
+        title="Utvärdering 2020",
+        period_start="2020-01-01",
+        period_end="2020-12-31",
+        opens_on="2021-01-01",
+        deadline="2021-02-01",
+        status=Cycle.Status.PUBLISHED,
+    )
+    Evaluation.objects.create(
+        cycle=earlier,
+        published_at=published.evaluation.published_at.replace(year=2021),
+        frozen_data=published.evaluation.frozen_data,
+        pdf_status=Evaluation.PdfStatus.FAILED,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        html = _render_list(goteborg)
+    assert len(queries) == 1
+    assert html.index(escape(published.title)) < html.index("Utvärdering 2020")
+    assert pdf_url(earlier) not in html  # no PDF to link to
+    assert page_url(earlier) in html
+
+
+def test_no_published_evaluations():
+    html = _render_list(Agreement.objects.get(slug="botkyrka"))
+    assert "<ul" not in html
