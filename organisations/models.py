@@ -598,6 +598,7 @@ class AccessionEvent(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         RECONFIRMED = "reconfirmed", _("re-confirmed for a new version")
         SUPERSEDED = "superseded", _("replaced by a re-confirmation")
+        RECONFIRM_INVITED = "reconfirm_invited", _("invited to re-confirm for a new version")
 
     accession = models.ForeignKey(
         Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")

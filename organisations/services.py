@@ -480,6 +480,40 @@ def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> 
     return new
 
 
+def accessions_to_reconfirm(*, agreement) -> list[Accession]:
+    """Active accessions to an earlier version, with no re-confirmation waiting."""
+    current = agreement.current_version
+    if current is None:
+        return []
+    return list(
+        Accession.objects.filter(agreement=agreement, status=Accession.Status.ACTIVE)
+        .exclude(version=current)
+        .exclude(replaced_by__status=Accession.Status.PENDING)
+        .select_related("organisation", "version", "agreement__municipality")
+    )
+
+
+@transaction.atomic
+def reconfirmation_invite(*, agreement, actor) -> int:
+    """Ask the signatories of an earlier version to re-confirm for the version in force.
+
+    Their accession stays active meanwhile; each invitation is recorded on the accession.
+    """
+    accessions = accessions_to_reconfirm(agreement=agreement)
+    for accession in accessions:
+        before = _state(accession)
+        _record(accession, AccessionEvent.Action.RECONFIRM_INVITED, actor, before)
+        url = _site_url(reverse("organisations:reconfirm", kwargs={"pk": accession.pk}))
+        transaction.on_commit(
+            lambda accession=accession, url=url: _mail(
+                to=_organisation_addresses(accession.organisation),
+                template="reconfirm_invitation",
+                context={"accession": accession, "current": agreement.current_version, "url": url},
+            )
+        )
+    return len(accessions)
+
+
 # --- Representatives --------------------------------------------------------------------------
 
 

@@ -44,6 +44,11 @@ urlpatterns = [
         officer.record_accession,
         name="record",
     ),
+    path(
+        "handlaggare/bekraftelser/<slug:slug>/",
+        officer.invite_reconfirmations,
+        name="invite-reconfirm",
+    ),
     path("anslutningar/<int:pk>/verifiera/", officer.verify, name="verify"),
     path("anslutningar/<int:pk>/avvisa/", officer.reject, name="reject"),
     # The user's own data (views/account.py).

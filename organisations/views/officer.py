@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agreements.models import AgreementVersion, Municipality
+from agreements.models import Agreement, AgreementVersion, Municipality
 
 from .. import permissions, services
 from ..decorators import officer_required
@@ -75,8 +75,28 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counts": counts,
             "municipalities": Municipality.objects.filter(pk__in=ids),
+            "to_reconfirm": [
+                (agreement, len(services.accessions_to_reconfirm(agreement=agreement)))
+                for agreement in Agreement.objects.filter(municipality_id__in=ids)
+            ],
         },
     )
+
+
+@require_POST
+@officer_required
+def invite_reconfirmations(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask the signatories of an earlier version of the agreement to re-confirm."""
+    agreement = get_object_or_404(Agreement, slug=slug)
+    if not permissions.is_officer_of(request.user, agreement.municipality_id):
+        raise PermissionDenied
+    count = services.reconfirmation_invite(agreement=agreement, actor=request.user)
+    messages.success(
+        request,
+        _("%(count)s organisations were asked to re-confirm for the version in force.")
+        % {"count": count},
+    )
+    return redirect("organisations:officer")
 
 
 def _with_accession_status(organisations):

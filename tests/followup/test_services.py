@@ -257,3 +257,80 @@ def test_whole_cycle_to_published_pdf(open_cycle, officer, django_capture_on_com
         services.evaluation_update(
             cycle=open_cycle, officer=officer, summary="Ändrad", conclusions="", recommendations=""
         )
+
+
+def _struct_elements(node, found):
+    """Collect the structure types (and alt texts) of a tagged PDF's structure tree."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, list):
+        for kid in node:
+            _struct_elements(kid, found)
+        return
+    if not hasattr(node, "get"):
+        return
+    if "/S" in node:
+        found.append((str(node["/S"]), str(node.get("/Alt", ""))))
+    if "/K" in node:
+        _struct_elements(node["/K"], found)
+
+
+def test_published_pdf_is_tagged_swedish_titled_with_figures_and_tables(
+    open_cycle, officer, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    report = open_cycle.reports.get(group="organisations")
+    services.report_save(
+        report=report,
+        user=open_cycle.rep.user,
+        answers=answers_for(report, score=4),
+        based_on_revision=0,
+        submit=True,
+    )
+    services.cycle_close(cycle=open_cycle, officer=officer)
+    services.evaluation_send_to_council(cycle=open_cycle, officer=officer)
+    services.evaluation_approve(cycle=open_cycle, member=CouncilMembershipFactory().user)
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation = services.evaluation_publish(cycle=open_cycle, officer=officer)
+    evaluation.refresh_from_db()
+    reader = PdfReader(io.BytesIO(evaluation.pdf.read()))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "sv"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert reader.metadata.title.startswith(open_cycle.title)
+    found = []
+    _struct_elements(root["/StructTreeRoot"], found)
+    types = {t for t, _alt in found}
+    assert {"/H1", "/H2", "/Table", "/TH", "/Figure"} <= types
+    figures = [alt for t, alt in found if t == "/Figure"]
+    assert figures and all(alt for alt in figures)  # every chart has a text alternative
+
+
+def test_reminders_run_by_the_database_task_worker(cycle, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    today = datetime.date.today()
+    Cycle.objects.filter(pk=cycle.pk).update(
+        opens_on=today, deadline=today + datetime.timedelta(days=7), reminder_days_before=7
+    )
+    cycle.refresh_from_db()
+    rep = RepresentativeFactory()
+    AccessionFactory(organisation=rep.organisation)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cycle_open(cycle=cycle, officer=None)
+        queued = DBTaskResult.objects.all()
+        assert sorted(r.task_path.rsplit(".", 1)[-1] for r in queued) == [
+            "send_invitations",
+            "send_reminders",
+        ]
+        assert not mail.outbox  # nothing is sent before the worker runs
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    subjects = [m.subject for m in mail.outbox]
+    assert len(subjects) == 2  # one invitation and one reminder to the one organisation
+    assert all(m.to == [rep.user.email] for m in mail.outbox)
+    assert cycle.reports.get().last_reminded_at is not None

@@ -333,3 +333,39 @@ def test_the_asker_hears_the_answer(rep, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.access_request_decide(access_request=request, actor=rep.user, approve=False)
     assert mail.outbox[-1].to == [asker.email]
+
+
+def test_signatories_of_an_earlier_version_are_invited_to_reconfirm(
+    client, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.models import Authenticator
+
+    boras = Agreement.objects.get(slug="boras")
+    rep = RepresentativeFactory(organisation__municipality=boras.municipality)
+    old = AccessionFactory(
+        organisation=rep.organisation,
+        agreement=boras,
+        version=AgreementVersion.objects.get(agreement=boras, key="2016"),
+    )
+    AccessionFactory(organisation__municipality=boras.municipality)  # on the current version
+    officer = OfficerRoleFactory(municipality=boras.municipality).user
+    Authenticator.objects.create(
+        user=officer, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    client.force_login(officer)
+    assert "Ask them to re-confirm" in client.get("/handlaggare/").content.decode() or (
+        "Be dem bekräfta" in client.get("/handlaggare/").content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/handlaggare/bekraftelser/boras/")
+    assert response.status_code == 302
+    assert old.events.get().action == "reconfirm_invited"
+    assert f"/anslutningar/{old.pk}/bekrafta/" in mail.outbox[-1].body
+    assert len(mail.outbox) == 1
+    # An officer of another municipality may not.
+    other = OfficerRoleFactory().user
+    Authenticator.objects.create(
+        user=other, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    client.force_login(other)
+    assert client.post("/handlaggare/bekraftelser/boras/").status_code == 403
