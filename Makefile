@@ -54,7 +54,7 @@ test-postgres: $(BIN)/.installed
 ## messages: update the Swedish catalogue from the code, and compile it
 messages: $(BIN)/.installed
 	$(MANAGE) makemessages -l sv --no-location --ignore '.venv/*' --ignore 'var/*'
-	$(MANAGE) compilemessages -l sv
+	$(MANAGE) compilemessages -l sv --ignore '.venv/*'
 
 ## lock: re-resolve requirements.lock from pyproject.toml (needs network to PyPI)
 lock: $(BIN)/.installed

@@ -21,7 +21,7 @@ INSTALLED_APPS = [
     "agreements",
     "organisations",
     "followup",
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

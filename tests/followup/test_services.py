@@ -308,7 +308,9 @@ def test_published_pdf_is_tagged_swedish_titled_with_figures_and_tables(
     assert figures and all(alt for alt in figures)  # every chart has a text alternative
 
 
-def test_reminders_run_by_the_database_task_worker(cycle, django_capture_on_commit_callbacks):
+def test_reminders_run_by_the_database_task_worker(
+    cycle, django_capture_on_commit_callbacks, monkeypatch
+):
     from django.core.management import call_command
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
@@ -329,6 +331,11 @@ def test_reminders_run_by_the_database_task_worker(cycle, django_capture_on_comm
             "send_reminders",
         ]
         assert not mail.outbox  # nothing is sent before the worker runs
+        # The worker closes stale connections between tasks; inside the test's transaction that
+        # would close the test's own connection (on PostgreSQL), so it is a no-op here.
+        monkeypatch.setattr(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        )
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     subjects = [m.subject for m in mail.outbox]
     assert len(subjects) == 2  # one invitation and one reminder to the one organisation

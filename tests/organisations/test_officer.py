@@ -360,7 +360,7 @@ def test_record_form_shows_the_declaration_that_is_recorded(officer_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert organisation.name in html
-    assert "The organisation&#x27;s signed declaration has been received" in html
+    assert 'name="declaration_confirmed"' in html
     assert 'type="date"' in html
     assert 'enctype="multipart/form-data"' in html
 

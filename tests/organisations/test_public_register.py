@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,6 +22,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(client):
+    """These tests read the English texts; the Swedish ones are checked by the catalogue test."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
 
 REGISTER = "/organisationer/"
 
@@ -362,7 +371,7 @@ def test_organisation_page_shows_public_details(client):
         "151 72",
         "info@solen.example.se",
         "08-123 45",
-        "Kultur",
+        "Culture",  # the area of activity, in the chosen language
     ]:
         assert text in html
     assert 'href="https://solen.example.se/" rel="nofollow noopener noreferrer external"' in html

@@ -298,9 +298,13 @@ def test_deleting_an_account_keeps_the_accession(rep, officer):
 
 
 def test_accessions_cannot_be_deleted_in_the_admin(client):
+    from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.create_superuser("root", "root@example.se", "x" * 12)
+    Authenticator.objects.create(
+        user=admin, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
     client.force_login(admin)
     accession = AccessionFactory()
     assert client.get(f"/admin/organisations/accession/{accession.pk}/delete/").status_code == 403
