@@ -12,6 +12,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _temporary_files(tmp_path, monkeypatch, settings):
+    """Uploads and generated files go to a temporary directory, never to var/."""
+    from django.core.files.storage import FileSystemStorage
+
+    from organisations.models import Accession
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storage = FileSystemStorage(location=tmp_path / "private")
+    monkeypatch.setattr(Accession._meta.get_field("minutes"), "storage", storage)
+    return storage
+
+
+@pytest.fixture
+def private_storage(_temporary_files):
+    return _temporary_files
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

@@ -240,3 +240,32 @@ class AccessionFactory(factory.django.DjangoModelFactory):
     signer_title = "Ordförande"
     signed_at = factory.LazyFunction(timezone.now)
     decided_at = factory.LazyAttribute(lambda o: o.signed_at if o.status == "active" else None)
+
+
+def with_mfa(user):
+    """Give a user a TOTP authenticator, as officers, council members and staff must have."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    return user
+
+
+def mfa_officer(slug: str):
+    """An officer of the municipality with this slug, with two-factor authentication."""
+    role = OfficerRoleFactory(municipality=Municipality.objects.get(slug=slug))
+    return with_mfa(role.user)
+
+
+def minimal_pdf() -> bytes:
+    """A real, one-page PDF for upload tests."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -4,26 +4,17 @@ import datetime
 import uuid
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Municipality
 from organisations import forms, services
 from organisations.models import AccessRequest, Invitation, Representative
-from tests.factories import OfficerRoleFactory, RepresentativeFactory, UserFactory
+from tests.factories import RepresentativeFactory, UserFactory
+from tests.factories import mfa_officer as officer_of
 
 pytestmark = pytest.mark.django_db
-
-
-def officer_of(slug: str):
-    role = OfficerRoleFactory(municipality=Municipality.objects.get(slug=slug))
-    Authenticator.objects.create(
-        user=role.user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return role.user
 
 
 def reps_url(organisation) -> str:

@@ -1,50 +1,27 @@
 """Signing an agreement online, the accession page, withdrawing and re-confirming."""
 
 import html
-import io
 
 import pytest
-from allauth.mfa.models import Authenticator
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from pypdf import PdfWriter
 
-from agreements.models import Agreement, AgreementVersion, Municipality
+from agreements.models import Agreement, AgreementVersion
 from organisations import forms, services
 from organisations.models import Accession, AccessionEvent
 from tests.factories import (
     AccessionFactory,
-    OfficerRoleFactory,
     RepresentativeFactory,
     UserFactory,
 )
+from tests.factories import (
+    mfa_officer as officer_of,
+)
+from tests.factories import (
+    minimal_pdf as pdf_bytes,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_storage(tmp_path, monkeypatch):
-    """Uploaded minutes go to a temporary directory, not var/private."""
-    storage = FileSystemStorage(location=tmp_path / "private")
-    monkeypatch.setattr(Accession._meta.get_field("minutes"), "storage", storage)
-    return storage
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def officer_of(slug: str):
-    role = OfficerRoleFactory(municipality=Municipality.objects.get(slug=slug))
-    Authenticator.objects.create(
-        user=role.user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return role.user
 
 
 def sign_url(organisation) -> str:
