@@ -8,6 +8,20 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
 
+    def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+
+        user_login_failed.connect(log_failed_login, dispatch_uid="portal-log-failed-login")
+
+
+def log_failed_login(sender, credentials, request=None, **kwargs):
+    """A failed login is a security event (the password is never logged)."""
+    import logging
+
+    who = credentials.get("email") or credentials.get("username") or ""
+    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    logging.getLogger("portal.security").warning("failed login for %r from %s", who, address)
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with the portal's admin site (login through allauth, MFA required)."""

@@ -26,3 +26,59 @@ class SiteLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: a Permissions-Policy that turns off what the portal
+    never uses (camera, microphone, location, payment, …)."""
+
+    PERMISSIONS_POLICY = (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=(), interest-cohort=()"
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Log people out after a time without activity, and after a maximum session length.
+
+    SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT (seconds) come from the settings; both
+    apply to every signed-in session, whatever the browser keeps.
+    """
+
+    STARTED = "_portal_session_started"
+    SEEN = "_portal_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.utils.translation import gettext as _
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get(self.STARTED, now)
+            seen = request.session.get(self.SEEN, now)
+            idle = now - seen > settings.SESSION_IDLE_TIMEOUT
+            too_long = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or too_long:
+                logout(request)
+                messages.info(request, _("You were logged out because the session had expired."))
+            else:
+                request.session[self.STARTED] = started
+                # Write the last-seen time at most once a minute, not on every request.
+                if now - seen >= 60 or self.SEEN not in request.session:
+                    request.session[self.SEEN] = now
+        return self.get_response(request)

@@ -15,3 +15,6 @@ urlpatterns = [
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "portal.views.permission_denied"
+handler500 = "portal.views.server_error"

@@ -1,8 +1,12 @@
 """The portal's own pages: home, the statements every public-sector site publishes, health."""
 
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseForbidden, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -36,3 +40,29 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+security_log = logging.getLogger("portal.security")
+
+
+def permission_denied(request, exception=None):
+    """The friendly 403 page; every refusal is logged as a security event."""
+    user = getattr(request, "user", None)
+    security_log.warning(
+        "permission refused: %s %s user=%s",
+        request.method,
+        request.path,
+        getattr(user, "pk", None),
+    )
+    return HttpResponseForbidden(loader.render_to_string("403.html", request=request))
+
+
+def server_error(request):
+    """500, or 503 with its own page when the database cannot be reached.
+
+    Rendered without the request's context, so that nothing on the page needs the database.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return HttpResponse(loader.render_to_string("503.html"), status=503)
+    return HttpResponseServerError(loader.render_to_string("500.html"))
