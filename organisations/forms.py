@@ -273,6 +273,9 @@ class InvitationForm(forms.Form):
 
 
 class AccessRequestForm(forms.Form):
+    # Carried from the duplicate-registration page: knowing the number is what lets someone ask
+    # for access to an organisation that is not in the public register.
+    organisation_number = forms.CharField(required=False, max_length=11, widget=forms.HiddenInput)
     message = forms.CharField(
         label=_("Message to the organisation's admins (optional)"),
         required=False,
@@ -286,4 +289,4 @@ class AccessRequestForm(forms.Form):
         self.helper = FormHelper()
         if form_action:
             self.helper.form_action = form_action
-        self.helper.layout = Layout("message", _submit(_("Ask for access")))
+        self.helper.layout = Layout("organisation_number", "message", _submit(_("Ask for access")))

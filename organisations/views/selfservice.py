@@ -209,9 +209,10 @@ def organisation_create(request):
                     "existing": existing,
                     "already_representative": permissions.is_representative(request.user, existing),
                     "form": AccessRequestForm(
+                        initial={"organisation_number": existing.organisation_number},
                         form_action=reverse(
                             "organisations:request-access", kwargs={"pk": existing.pk}
-                        )
+                        ),
                     ),
                 },
                 status=409,
@@ -732,7 +733,20 @@ def request_access(request, pk: int):
     if permissions.is_representative(request.user, organisation):
         messages.info(request, _("You already represent %(name)s.") % {"name": organisation.name})
         return redirect("organisations:dashboard")
-    form = AccessRequestForm(_posted_data(request))
+    # An organisation outside the public register is private: only someone who knows its
+    # organisation number (from the duplicate-registration page) may ask for access.
+    known_number = (request.POST if request.method == "POST" else request.GET).get(
+        "organisation_number", ""
+    )
+    is_public = Organisation.objects.public_register().filter(pk=organisation.pk).exists()
+    knows_it = bool(organisation.organisation_number) and (
+        known_number.strip() == organisation.organisation_number
+    )
+    if not (is_public or knows_it or permissions.can_edit_organisation(request.user, organisation)):
+        raise Http404
+    form = AccessRequestForm(
+        _posted_data(request), initial={"organisation_number": known_number.strip()}
+    )
     if request.method == "POST":
         if not form.is_valid():
             return render(

@@ -201,9 +201,11 @@ def test_asking_for_access_mails_the_admins_and_is_approved(
     user = UserFactory()
     client.force_login(user)
     url = reverse("organisations:request-access", kwargs={"pk": existing.pk})
-    assert client.get(url).status_code == 200
+    # Not in the public register: the page is reached with the number typed when registering.
+    number = existing.organisation_number
+    assert client.get(url, {"organisation_number": number}).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"message": "Jag är kassör."})
+        response = client.post(url, {"organisation_number": number, "message": "Jag är kassör."})
     assert response.status_code == 302
     assert response.url == DASHBOARD_URL
     access_request = AccessRequest.objects.get(organisation=existing, user=user)
