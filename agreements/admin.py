@@ -5,6 +5,8 @@ from operator import attrgetter
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin import URL_FIELD_OVERRIDES
+
 from . import services
 from .models import (
     ActionPlan,
@@ -49,6 +51,7 @@ class ContentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ["name", "short_name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["short_name"]}

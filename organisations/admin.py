@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin import URL_FIELD_OVERRIDES
+
 from .models import (
     Accession,
     AccessionEvent,
@@ -36,6 +38,7 @@ class RepresentativeInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ["name", "organisation_number", "municipality", "legal_form"]
     list_filter = ["municipality", "legal_form"]
     search_fields = ["name", "organisation_number"]
