@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +27,7 @@ from organisations.models import (
     OfficerRole,
     Representative,
 )
+from portal.mail import send_templated_mail, site_url
 
 from .models import (
     Answer,
@@ -109,16 +108,6 @@ class StaleReport(Exception):
 # --- E-mail -----------------------------------------------------------------------------------
 
 
-def _mail(*, to: list[str], template: str, context: dict) -> None:
-    recipients = sorted({address for address in to if address})
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"followup/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"followup/email/{template}.txt", context)
-    send_mail(subject, body, None, recipients)
-
-
 def report_recipients(report: Report) -> list[str]:
     """Who is asked to file a report: the organisation's representatives, the unit's officers."""
     if report.organisation_id:
@@ -132,10 +121,6 @@ def report_recipients(report: Report) -> list[str]:
             OfficerRole.objects.filter(unit_id=report.unit_id).values_list("user__email", flat=True)
         )
     return [report.council_member.email] if report.council_member_id else []
-
-
-def _site_url(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
 # --- Cycles -------------------------------------------------------------------------------------
@@ -376,10 +361,10 @@ def schedule_reminders(cycle: Cycle) -> None:
 def cycle_send_invitations(*, cycle: Cycle) -> int:
     sent = 0
     for report in cycle.reports.select_related("organisation", "unit", "council_member"):
-        _mail(
+        send_templated_mail(
             to=report_recipients(report),
-            template="invitation",
-            context={"report": report, "cycle": cycle, "url": _site_url(report.get_absolute_url())},
+            template="followup/email/invitation",
+            context={"report": report, "cycle": cycle, "url": site_url(report.get_absolute_url())},
         )
         sent += 1
     return sent
@@ -404,10 +389,10 @@ def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = No
         "organisation", "unit", "council_member"
     )
     for report in pending:
-        _mail(
+        send_templated_mail(
             to=report_recipients(report),
-            template="reminder",
-            context={"report": report, "cycle": cycle, "url": _site_url(report.get_absolute_url())},
+            template="followup/email/reminder",
+            context={"report": report, "cycle": cycle, "url": site_url(report.get_absolute_url())},
         )
         report.last_reminded_at = now
         report.save(update_fields=["last_reminded_at"])
@@ -611,13 +596,13 @@ def report_reopen(*, report: Report, officer, reason: str) -> Report:
         answers=report_snapshot(report),
     )
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=report_recipients(report),
-            template="reopened",
+            template="followup/email/reopened",
             context={
                 "report": report,
                 "reason": reason.strip(),
-                "url": _site_url(report.get_absolute_url()),
+                "url": site_url(report.get_absolute_url()),
             },
         )
     )
@@ -675,10 +660,10 @@ def evaluation_send_to_council(*, cycle: Cycle, officer) -> Cycle:
     cycle.save(update_fields=["status"])
     members = CouncilMembership.objects.filter(agreement=cycle.agreement).select_related("user")
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=[m.user.email for m in members],
-            template="review",
-            context={"cycle": cycle, "url": _site_url(cycle.evaluation.get_absolute_url())},
+            template="followup/email/review",
+            context={"cycle": cycle, "url": site_url(cycle.evaluation.get_absolute_url())},
         )
     )
     return cycle

@@ -11,17 +11,15 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
+from portal.mail import send_templated_mail, site_url
 
 from .models import (
     Accession,
@@ -121,27 +119,12 @@ def _record(accession: Accession, action: str, actor, before: dict, note: str = 
     )
 
 
-def _mail(*, to: list[str], template: str, context: dict) -> None:
-    """Send a plain-text e-mail in Swedish (the organisations' working language)."""
-    recipients = [address for address in to if address]
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"organisations/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"organisations/email/{template}.txt", context)
-    send_mail(subject, body, None, recipients)
-
-
 def _organisation_addresses(organisation: Organisation) -> list[str]:
     reps = organisation.representatives.filter(removed_at__isnull=True).select_related("user")
     addresses = {rep.user.email for rep in reps}
     if organisation.contact_email:
         addresses.add(organisation.contact_email)
     return sorted(addresses)
-
-
-def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
 
 
 # --- The register ---------------------------------------------------------------------------
@@ -316,10 +299,10 @@ def accession_sign(
     )
     _record(accession, AccessionEvent.Action.SIGNED, user, before={})
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(organisation),
-            template="accession_signed",
-            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+            template="organisations/email/accession_signed",
+            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
         )
     )
     return accession
@@ -352,10 +335,10 @@ def accession_record(
     )
     _record(accession, AccessionEvent.Action.RECORDED, officer, before={}, note=note)
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(organisation),
-            template="accession_verified",
-            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+            template="organisations/email/accession_verified",
+            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
         )
     )
     return accession
@@ -385,10 +368,10 @@ def accession_verify(*, accession: Accession, officer) -> Accession:
             old.save(update_fields=["status"])
             _record(old, AccessionEvent.Action.SUPERSEDED, officer, old_before)
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(accession.organisation),
-            template="accession_verified",
-            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+            template="organisations/email/accession_verified",
+            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
         )
     )
     return accession
@@ -409,10 +392,10 @@ def accession_reject(*, accession: Accession, officer, reason: str) -> Accession
     accession.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
     _record(accession, AccessionEvent.Action.REJECTED, officer, before, note=reason.strip())
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(accession.organisation),
-            template="accession_rejected",
-            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+            template="organisations/email/accession_rejected",
+            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
         )
     )
     return accession
@@ -441,10 +424,10 @@ def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Acces
     for reconfirmation in pending:
         _withdraw(reconfirmation, user, reason)
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(accession.organisation),
-            template="accession_withdrawn",
-            context={"accession": accession, "url": _site_url(accession.get_absolute_url())},
+            template="organisations/email/accession_withdrawn",
+            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
         )
     )
     return accession
@@ -471,10 +454,10 @@ def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> 
     )
     _record(new, AccessionEvent.Action.RECONFIRMED, user, before={})
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=_organisation_addresses(new.organisation),
-            template="accession_signed",
-            context={"accession": new, "url": _site_url(new.get_absolute_url())},
+            template="organisations/email/accession_signed",
+            context={"accession": new, "url": site_url(new.get_absolute_url())},
         )
     )
     return new
@@ -503,11 +486,11 @@ def reconfirmation_invite(*, agreement, actor) -> int:
     for accession in accessions:
         before = _state(accession)
         _record(accession, AccessionEvent.Action.RECONFIRM_INVITED, actor, before)
-        url = _site_url(reverse("organisations:reconfirm", kwargs={"pk": accession.pk}))
+        url = site_url(reverse("organisations:reconfirm", kwargs={"pk": accession.pk}))
         transaction.on_commit(
-            lambda accession=accession, url=url: _mail(
+            lambda accession=accession, url=url: send_templated_mail(
                 to=_organisation_addresses(accession.organisation),
-                template="reconfirm_invitation",
+                template="organisations/email/reconfirm_invitation",
                 context={"accession": accession, "current": agreement.current_version, "url": url},
             )
         )
@@ -526,11 +509,11 @@ def invitation_send(*, organisation: Organisation, inviter, email: str, role: st
         invited_by=inviter,
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
     )
-    url = _site_url(reverse("organisations:invitation", kwargs={"token": invitation.token}))
+    url = site_url(reverse("organisations:invitation", kwargs={"token": invitation.token}))
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=[invitation.email],
-            template="invitation",
+            template="organisations/email/invitation",
             context={"invitation": invitation, "url": url, "inviter": _actor_label(inviter)},
         )
     )
@@ -598,11 +581,11 @@ def access_request_create(*, organisation: Organisation, user, message: str = ""
         admins = organisation.representatives.filter(
             role=Representative.Role.ADMIN, removed_at__isnull=True
         ).select_related("user")
-        url = _site_url(reverse("organisations:representatives", kwargs={"pk": organisation.pk}))
+        url = site_url(reverse("organisations:representatives", kwargs={"pk": organisation.pk}))
         transaction.on_commit(
-            lambda: _mail(
+            lambda: send_templated_mail(
                 to=[admin.user.email for admin in admins],
-                template="access_request",
+                template="organisations/email/access_request",
                 context={"request": request, "url": url},
             )
         )
@@ -628,13 +611,13 @@ def access_request_decide(*, access_request: AccessRequest, actor, approve: bool
             defaults={"role": Representative.Role.REPRESENTATIVE},
         )
     transaction.on_commit(
-        lambda: _mail(
+        lambda: send_templated_mail(
             to=[access_request.user.email],
-            template="access_request_answered",
+            template="organisations/email/access_request_answered",
             context={
                 "request": access_request,
                 "approved": approve,
-                "url": _site_url(reverse("organisations:dashboard")),
+                "url": site_url(reverse("organisations:dashboard")),
             },
         )
     )
