@@ -76,6 +76,14 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+def add_sara() -> str:
+    """Sara joins Fembo's council for civil society."""
+    return run(
+        *("add_council_member", "--agreement", "fembo", "--email", "sara@fembo.example"),
+        *("--side", "civil_society"),
+    )
+
+
 def test_officers_and_council_are_added_by_command(fembo):
     said = run("add_officer", "--municipality", "fembo", "--email", "Frida@Fembo.example")
     officer = get_user_model().objects.get(email="frida@fembo.example")
@@ -88,15 +96,7 @@ def test_officers_and_council_are_added_by_command(fembo):
     )
     assert OfficerRole.objects.filter(user=officer).count() == 1
 
-    run(
-        "add_council_member",
-        "--agreement",
-        "fembo",
-        "--email",
-        "sara@fembo.example",
-        "--side",
-        "civil_society",
-    )
+    add_sara()
     membership = CouncilMembership.objects.get(user__email="sara@fembo.example")
     assert membership.agreement == fembo
     assert membership.body.name == "Samverkansrådet i Fembo"
@@ -134,15 +134,7 @@ def test_a_fifth_municipality_works_end_to_end(
     client, fembo, django_capture_on_commit_callbacks, mailoutbox
 ):
     run("add_officer", "--municipality", "fembo", "--email", "frida@fembo.example")
-    run(
-        "add_council_member",
-        "--agreement",
-        "fembo",
-        "--email",
-        "sara@fembo.example",
-        "--side",
-        "civil_society",
-    )
+    add_sara()
     officer = with_mfa(get_user_model().objects.get(email="frida@fembo.example"))
     member = with_mfa(get_user_model().objects.get(email="sara@fembo.example"))
 
