@@ -108,3 +108,18 @@ def test_worker_canary_fails_when_no_worker_runs_the_task(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with pytest.raises(CommandError, match="is a task worker"):
         call_command("worker_canary", "--timeout", "0.5")
+
+
+@pytest.mark.django_db
+def test_behind_nginx_limits_and_logs_use_the_clients_address(client, settings, caplog):
+    """nginx appends the client's address to X-Forwarded-For; with one trusted proxy, the failed
+    login is logged (and rate-limited) under that address, not under nginx's."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    with caplog.at_level("WARNING", logger="portal.security"):
+        client.post(
+            "/konto/login/",
+            {"login": "nobody@example.se", "password": "wrong-password"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+            REMOTE_ADDR="127.0.0.1",
+        )
+    assert "failed login for 'nobody@example.se' from 198.51.100.7" in caplog.text
