@@ -1,0 +1,78 @@
+"""Django's Redis cache, made to degrade instead of fail when Redis cannot be reached.
+
+The cache holds nothing that cannot be made again: sessions are also in the database
+(``cached_db``), cached PDFs are rendered again, and rate-limit counters start again. So while
+Redis is down the portal works as if everything were a cache miss, and says so in the log (at most
+once a minute per process), instead of answering every signed-in page with an error.
+
+The price: while Redis is down, allauth's rate limits do not count (each attempt sees an empty
+history), so monitoring must report a Redis outage at once (docs/operations.md). Failed logins are
+still logged to ``portal.security``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("portal.cache")
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+LOG_EVERY_SECONDS = 60
+
+
+class ResilientRedisCache(RedisCache):
+    _last_logged = 0.0
+
+    def _unreachable(self, operation: str, error: Exception) -> None:
+        now = time.monotonic()
+        if now - ResilientRedisCache._last_logged >= LOG_EVERY_SECONDS:
+            ResilientRedisCache._last_logged = now
+            logger.error(
+                "Redis cannot be reached (%s: %s); running without the cache. Rate limits do "
+                "not count until it is back. Further errors for %d s are not logged.",
+                operation,
+                error,
+                LOG_EVERY_SECONDS,
+            )
+
+    def _or(self, fallback, operation, *args):
+        """Django's Redis cache's ``operation``, or ``fallback`` when Redis cannot be reached."""
+        try:
+            return getattr(super(), operation)(*args)
+        except UNREACHABLE as error:
+            self._unreachable(operation, error)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._or(default, "get", key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._or({}, "get_many", keys, version)
+
+    def has_key(self, key, version=None):
+        return self._or(False, "has_key", key, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._or(None, "set", key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(list(data), "set_many", data, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # True, as if the key had been free: callers that take a lock with add() go on instead
+        # of waiting for a lock no one can hold.
+        return self._or(True, "add", key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(False, "touch", key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or(False, "delete", key, version)
+
+    def delete_many(self, keys, version=None):
+        self._or(None, "delete_many", keys, version)
