@@ -1,0 +1,346 @@
+"""Browser tests: the portal served on loopback, driven by Debian's Chromium through Playwright.
+
+Every page a journey visits is audited where it stands (``Visitor.audit``): axe-core finds no
+violation of the WCAG 2.0/2.1 A and AA rules, the page does not scroll sideways at 320 CSS pixels
+or at 200 % zoom (a 1280-pixel window at 200 % is 640 CSS pixels wide), and its HTML, exactly as
+the server sent it, is kept for the Nu Html Checker, which runs once over every test's pages when
+the test ends. With ``UPDATE_SCREENSHOTS=1`` the journeys also write docs/screenshots/*.png.
+
+Nothing here downloads a browser: Chromium is Debian's (``/usr/bin/chromium``, or
+``PORTAL_CHROMIUM``), axe-core and vnu-jar come from the npm registry at the versions pinned in
+tests/e2e/package-lock.json (``make e2e-deps``), the checker runs on the machine's Java. When one
+of them is missing the browser tests are reported as not run, with what to install; under CI
+(``CI=true``) that is a failure instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+NODE_MODULES = HERE / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+
+# Chromium's switches: no sandbox (containers), no GPU, nothing fetched from Google's servers.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+# Reflow (WCAG 1.4.10) at 320 CSS pixels, and a 1280-pixel window at 200 % zoom.
+NARROW_WIDTHS = (320, DESKTOP["width"] // 2)
+PASSWORD = "correct horse battery"  # UserFactory's password
+INSTALL_HINT = (
+    "install them with `sudo apt-get install chromium default-jre-headless nodejs npm` "
+    "and `make e2e-deps`"
+)
+
+
+def missing_tools() -> list[str]:
+    """What the browser tests need and this machine lacks."""
+    missing = []
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"Chromium ({CHROMIUM})")
+    if not shutil.which("java"):
+        missing.append("Java (java)")
+    if not (AXE_JS.is_file() and VNU_JAR.is_file()):
+        missing.append("axe-core and vnu-jar (tests/e2e/node_modules)")
+    return missing
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the browser tests, and say plainly why they do not run when a tool is missing."""
+    ours = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
+    missing = missing_tools()
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    if not ours or not missing:
+        return
+    reason = f"browser tests NOT RUN: missing {', '.join(missing)}; {INSTALL_HINT}"
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"{reason} (CI must run them)")
+    config._e2e_not_run = (len(ours), reason)
+    for item in ours:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    not_run = getattr(config, "_e2e_not_run", None)
+    if not_run:
+        count, reason = not_run
+        terminalreporter.section("browser tests", sep="=", yellow=True, bold=True)
+        terminalreporter.line(f"{count} browser tests were NOT RUN. {reason}.", yellow=True)
+
+
+# --- The server, the browser and the data --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def portal_server(django_db_setup, django_db_blocker):
+    """The portal on a free loopback port, for the whole session.
+
+    pytest-django's LiveServer, started here rather than through its ``live_server`` fixture so
+    that each test can put the session's data back after its flush (see ``committed_db``).
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def _seed_data_back(django_db_blocker):
+    """After the flush that ends a transactional test, put back what the session loaded once."""
+    yield
+    with django_db_blocker.unblock():
+        from agreements.services import agreements_load
+
+        agreements_load()
+        migration = importlib.import_module("organisations.migrations.0002_activity_areas")
+        migration.add_areas(apps, None)
+
+
+@pytest.fixture
+def committed_db(_seed_data_back, transactional_db, monkeypatch):
+    """Data the test writes is committed, so the server's thread sees it.
+
+    Playwright's synchronous API runs an event loop in this thread; Django would then refuse the
+    test's own ORM calls as "async-unsafe". They are not run from a coroutine, so allow them, for
+    these tests only.
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def chromium(committed_db, tmp_path):
+    """A headless Chromium for one test, started with a fresh, empty profile: Playwright gives
+    each launch a new temporary user-data directory and removes it when the browser closes.
+
+    Started per test (about a second) rather than per session: Playwright's event loop must not
+    outlive the test, or Django would take every later test of the run for async code.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            downloads_path=str(tmp_path / "downloads"),
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(chromium, portal_server, committed_db, tmp_path):
+    """The journeys' handle: open a browser window for a person, audit pages, check the HTML."""
+    site = Site(chromium, portal_server.url, tmp_path / "html")
+    yield site
+    site.close()
+    site.assert_html_valid()
+
+
+# --- Auditing a page ------------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    browser: object
+    url: str
+    html_dir: Path
+    visitors: list = field(default_factory=list)
+    pages: list = field(default_factory=list)  # (label, file) of every audited page
+
+    def visitor(self, *, locale: str = "sv-SE") -> Visitor:
+        """A person with a browser window of their own (own cookies), at desktop width."""
+        context = self.browser.new_context(
+            base_url=self.url,
+            viewport=DESKTOP,
+            locale=locale,
+            accept_downloads=True,
+            bypass_csp=True,  # lets the test inject axe-core; the site's own CSP is tested elsewhere
+            service_workers="block",
+        )
+        context.set_default_timeout(15_000)
+        visitor = Visitor(self, context, context.new_page())
+        self.visitors.append(visitor)
+        return visitor
+
+    def close(self):
+        """Close every window, keeping a picture of where each stood (shown when a test fails)."""
+        for index, visitor in enumerate(self.visitors):
+            try:
+                path = self.html_dir.parent / f"last-window-{index}.png"
+                visitor.page.screenshot(path=str(path), full_page=True)
+                print(f"window {index} ended at {visitor.page.url} (picture: {path})")
+            finally:
+                visitor.context.close()
+
+    def keep_html(self, label: str, html: str):
+        self.html_dir.mkdir(parents=True, exist_ok=True)
+        path = self.html_dir / f"{len(self.pages):03d}-{re.sub(r'[^a-z0-9]+', '-', label)}.html"
+        path.write_text(html, encoding="utf-8")
+        self.pages.append((label, path))
+
+    def assert_html_valid(self):
+        """The Nu Html Checker finds no error in any page this test audited."""
+        if not self.pages:
+            return
+        files = [str(path) for _label, path in self.pages]
+        result = subprocess.run(  # noqa: S603 - fixed program and our own files
+            ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+        labels = {str(path): label for label, path in self.pages}
+        problems = [
+            f"{labels.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
+            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
+            for m in messages
+            if m.get("type") in {"error", "non-document-error"}
+        ]
+        assert not problems, "Nu Html Checker errors:\n" + "\n".join(problems)
+
+
+@dataclass
+class Visitor:
+    site: Site
+    context: object
+    page: object
+    last_document: object = None
+
+    def __post_init__(self):
+        def remember(response):
+            request = response.request
+            if request.resource_type == "document" and response.frame == self.page.main_frame:
+                self.last_document = response
+
+        self.page.on("response", remember)
+
+    def follow(self, locator):
+        """Click a link or button and wait for the page it leads to (so that a click the browser
+        refused, such as a form its own validation stopped, fails here rather than later)."""
+        with self.page.expect_navigation():
+            locator.click()
+        return self.page
+
+    def press(self, key: str):
+        """Press a key that leads to another page (Enter on a link or a submit button)."""
+        with self.page.expect_navigation():
+            self.page.keyboard.press(key)
+        return self.page
+
+    def goto(self, path: str):
+        self.page.goto(path)
+        return self.page
+
+    def audit(self, label: str, *, status: int | tuple = 200, screenshot: str | None = None):
+        """Check the page where it stands: axe-core, reflow at 320 px and 200 %, keep its HTML.
+
+        ``status`` is the HTTP status the page must have come with (or a tuple of those allowed:
+        a form with errors comes back with 400 from the portal's views, 200 from allauth's).
+        """
+        page = self.page
+        page.wait_for_load_state("load")
+        response = self.last_document
+        assert response is not None, f"{label}: no page was loaded"
+        allowed = status if isinstance(status, tuple) else (status,)
+        assert response.status in allowed, f"{label}: HTTP {response.status} at {page.url}"
+        self.site.keep_html(label, response.text())
+
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate(
+            """async (tags) => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                   resultTypes: ['violations']});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' +
+                                                      n.failureSummary)}));
+            }""",
+            AXE_TAGS,
+        )
+        assert not result, f"axe-core violations on {label} ({page.url}):\n" + json.dumps(
+            result, indent=2, ensure_ascii=False
+        )
+
+        try:
+            for width in NARROW_WIDTHS:
+                page.set_viewport_size({"width": width, "height": DESKTOP["height"]})
+                overflow = page.evaluate(
+                    """() => {
+                        const root = document.documentElement;
+                        if (root.scrollWidth <= root.clientWidth) return null;
+                        const wide = [...document.querySelectorAll('body *')]
+                          .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+                          .slice(0, 5).map(e => e.tagName.toLowerCase() +
+                             (e.id ? '#' + e.id : '') +
+                             (e.className && typeof e.className === 'string'
+                                ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+                        return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide};
+                    }"""
+                )
+                assert overflow is None, f"{label} scrolls sideways at {width} px: {overflow}"
+        finally:
+            page.set_viewport_size(DESKTOP)
+        if screenshot:
+            self.screenshot(screenshot)
+        return page
+
+    def screenshot(self, name: str):
+        """docs/screenshots/<name>-desktop.png and -phone.png, only with UPDATE_SCREENSHOTS=1."""
+        if not UPDATE_SCREENSHOTS:
+            return
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page = self.page
+        try:
+            for suffix, size in (("desktop", DESKTOP), ("phone", PHONE)):
+                page.set_viewport_size(size)
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"{name}-{suffix}.png"), animations="disabled"
+                )
+        finally:
+            page.set_viewport_size(DESKTOP)
+
+    def download(self, click):
+        """Click what starts a download; return the file's bytes and suggested name."""
+        with self.page.expect_download() as info:
+            click()
+        download = info.value
+        assert download.failure() is None, download.failure()
+        return Path(download.path()).read_bytes(), download.suggested_filename
+
+
+def totp_code(secret: str = "JBSWY3DPEHPK3PXP") -> str:
+    """The current six-digit code of an authenticator app with this secret (RFC 6238)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

@@ -1,0 +1,237 @@
+"""The issue's journeys, clicked through from the home page as a person would, in Chromium.
+
+Every page on the way is audited (axe-core, reflow at 320 px and 200 %, the Nu Html Checker):
+see conftest.py. Links, buttons and fields are found by their role and visible name, in the
+Swedish the site shows by default, taken from the translation catalogue (``sv``) so that a
+changed wording changes the test with it.
+"""
+
+import re
+
+import pytest
+from django.core import mail
+from django.utils import translation
+
+from agreements.models import Agreement
+from organisations.models import Accession, Organisation
+from tests.e2e.conftest import PASSWORD, totp_code
+from tests.factories import (
+    AccessionFactory,
+    OrganisationFactory,
+    RepresentativeFactory,
+    mfa_officer,
+)
+
+
+def sv(message: str) -> str:
+    """The Swedish the site shows for an English msgid."""
+    with translation.override("sv"):
+        return str(translation.gettext(message))
+
+
+def en(message: str) -> str:
+    return message
+
+
+def exact(text: str) -> re.Pattern:
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def field(page, label: str):
+    """The form field with this label (crispy-forms marks a required field with an asterisk)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$", re.IGNORECASE))
+
+
+def account_menu(page, t=sv):
+    return page.get_by_role("navigation", name=t("Your account"))
+
+
+def main_menu(page, t=sv):
+    return page.get_by_role("navigation", name=t("Main menu"))
+
+
+def log_in(visitor, email: str, *, mfa: bool = False, t=sv):
+    """Log in from the link in the header, with the authenticator code when asked for it."""
+    page = visitor.page
+    visitor.follow(page.get_by_role("link", name=t("Log in"), exact=True))
+    visitor.audit("log in")
+    field(page, t("Email")).fill(email)
+    field(page, t("Password")).fill(PASSWORD)
+    visitor.follow(page.locator("main").get_by_role("button", name=t("Sign In")))
+    if mfa:
+        visitor.audit("two-factor code")
+        field(page, t("Code")).fill(totp_code())
+        visitor.follow(page.locator("main").get_by_role("button", name=t("Sign In")))
+    page.wait_for_load_state("load")
+
+
+def log_out(visitor, t=sv):
+    visitor.follow(visitor.page.get_by_role("button", name=t("Log out")))
+    visitor.page.wait_for_load_state("load")
+
+
+def test_public_reads_compares_finds_and_downloads(site, django_capture_on_commit_callbacks):
+    """The public reads an agreement, compares principles, finds an organisation in the register,
+    downloads an agreement PDF and a published evaluation PDF."""
+    from tests.followup.test_evaluation_views import closed_cycle, publish
+    from tests.factories import CouncilMembershipFactory, OfficerRoleFactory, with_mfa
+
+    organisation = OrganisationFactory(name="Föreningen Solrosen")
+    AccessionFactory(organisation=organisation)
+    cycle = publish(
+        closed_cycle(django_capture_on_commit_callbacks),
+        with_mfa(OfficerRoleFactory().user),
+        with_mfa(CouncilMembershipFactory().user),
+        django_capture_on_commit_callbacks,
+    )
+    goteborg = Agreement.objects.get(slug="goteborg")
+
+    visitor = site.visitor()
+    page = visitor.goto("/")
+    visitor.audit("home", screenshot="home")
+
+    visitor.follow(page.get_by_role("link", name=goteborg.title))
+    visitor.audit("agreement", screenshot="agreement")
+    assert page.get_by_role("heading", level=1).inner_text() == goteborg.title
+    pdf, name = visitor.download(
+        page.get_by_role("link", name=sv("Download the agreement as PDF")).click
+    )
+    assert pdf.startswith(b"%PDF-") and name.endswith(".pdf")
+
+    main_menu(page).get_by_role("link", name=sv("Compare principles")).click()
+    visitor.audit("comparison", screenshot="comparison")
+    assert page.get_by_role("heading", level=1).inner_text() == sv(
+        "Compare the agreements' principles"
+    )
+
+    main_menu(page).get_by_role("link", name=sv("Organisations")).click()
+    visitor.audit("register", screenshot="register")
+    field(page, sv("Search by name")).fill("Solrosen")
+    visitor.follow(page.get_by_role("button", name=sv("Show organisations")))
+    visitor.audit("register search")
+    visitor.follow(page.get_by_role("link", name="Föreningen Solrosen"))
+    visitor.audit("organisation")
+    assert page.get_by_role("heading", level=1).inner_text() == "Föreningen Solrosen"
+
+    visitor.follow(page.get_by_role("link", name=goteborg.title).first)
+    visitor.follow(page.get_by_role("link", name=cycle.title, exact=True))
+    visitor.audit("published evaluation", screenshot="evaluation")
+    pdf, name = visitor.download(
+        page.get_by_role("link", name=sv("Download the evaluation as PDF")).click
+    )
+    assert pdf.startswith(b"%PDF-") and name.endswith(".pdf")
+
+
+def test_organisation_joins_is_verified_and_withdraws(site):
+    """A new organisation signs up, verifies its e-mail, registers its organisation and signs;
+    an officer logs in with two-factor authentication and verifies the accession; the
+    organisation appears in the public register, downloads its receipt, later withdraws and
+    disappears from the register."""
+    officer = mfa_officer("goteborg")
+    name = "Föreningen Klöverbladet"
+
+    person = site.visitor()
+    page = person.goto("/")
+    sign_up_and_register(person, name)
+    organisation = Organisation.objects.get(name=name)
+
+    person.follow(page.get_by_role("link", name=re.compile(re.escape(sv("Sign the agreement")))))
+    person.audit("sign", screenshot="sign")
+    sign = page.locator("main").get_by_role("button", name=sv("Sign the agreement"))
+    field(page, sv("We confirm the declaration above on behalf of the organisation.")).check()
+    field(page, sv(Accession.Basis.BOARD_DECISION.label)).check()  # but no date of the decision
+    field(page, sv("Your full name")).fill("Klara Klöver")
+    field(page, sv("Your title or role in the organisation")).fill("Ordförande")
+    person.follow(sign)
+    person.audit("sign with errors", status=400)
+    assert not organisation.accessions.exists()
+    field(page, sv("We confirm the declaration above on behalf of the organisation.")).check()
+    field(page, sv(Accession.Basis.SIGNATORY.label)).check()
+    person.follow(sign)
+    person.audit("signed")
+    accession = organisation.accessions.get()
+    assert accession.status == Accession.Status.PENDING
+
+    clerk = site.visitor()
+    clerk.goto("/")
+    log_in(clerk, officer.email, mfa=True)
+    clerk.follow(account_menu(clerk.page).get_by_role("link", name=sv("Officer workspace")))
+    clerk.audit("officer queue", screenshot="officer-queue")
+    clerk.follow(
+        clerk.page.get_by_role("link", name=re.compile(re.escape(sv("Open to decide")))).first
+    )
+    clerk.audit("accession to decide")
+    clerk.follow(clerk.page.get_by_role("button", name=sv("Verify the accession")))
+    clerk.audit("verified")
+    accession.refresh_from_db()
+    assert accession.status == Accession.Status.ACTIVE
+
+    public = site.visitor()
+    public.goto("/")
+    public.follow(main_menu(public.page).get_by_role("link", name=sv("Organisations")))
+    assert public.page.get_by_role("link", name=name).count() == 1
+
+    person.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
+    person.audit("my pages with an accession")
+    pdf, filename = person.download(
+        page.get_by_role("link", name=re.compile(re.escape(sv("Download the receipt (PDF)")))).click
+    )
+    assert pdf.startswith(b"%PDF-") and filename.endswith(".pdf")
+
+    person.follow(
+        page.get_by_role("link", name=re.compile(re.escape(sv("Withdraw from the agreement"))))
+    )
+    person.audit("withdraw")
+    field(page, sv("Reason (optional)")).fill("Föreningen läggs ned.")
+    person.follow(
+        page.locator("main").get_by_role("button", name=sv("Withdraw from the agreement"))
+    )
+    person.audit("withdrawn")
+    accession.refresh_from_db()
+    assert accession.status == Accession.Status.WITHDRAWN
+
+    public.page.reload()
+    public.audit("register after the withdrawal")
+    assert public.page.get_by_role("link", name=name).count() == 0
+
+
+def sign_up_and_register(person, name: str, *, email: str = "klara@klover.example.se"):
+    """Create an account, open the link in the confirmation e-mail, register the organisation."""
+    page = person.page
+    person.follow(page.get_by_role("link", name=sv("Create account")))
+    person.audit("sign up")
+    field(page, sv("Email")).fill(email)
+    field(page, sv("Password")).fill(PASSWORD)
+    field(page, sv("Password (again)")).fill("not the same password")
+    person.follow(page.locator("main").get_by_role("button", name=sv("Sign Up")))
+    person.audit("sign up with errors", status=(200, 400))
+    assert (
+        page.locator("main").get_by_text(sv("You must type the same password each time.")).count()
+    )
+    field(page, sv("Password")).fill(PASSWORD)
+    field(page, sv("Password (again)")).fill(PASSWORD)
+    person.follow(page.locator("main").get_by_role("button", name=sv("Sign Up")))
+    person.audit("verify your e-mail")
+
+    message = mail.outbox[-1]
+    assert message.to == [email]
+    link = re.search(r"https?://[^/\s]+(/\S+/confirm-email/\S+?/)", message.body).group(1)
+    page.goto(link)
+    person.audit("confirm e-mail")
+    person.follow(page.locator("main").get_by_role("button", name=sv("Confirm")))
+    person.audit("logged in")
+
+    person.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
+    person.audit("my pages")
+    person.follow(page.get_by_role("link", name=sv("Register an organisation")))
+    person.audit("register organisation", screenshot="register-organisation")
+    field(page, sv("Name")).fill(name)
+    field(page, sv("legal form")).select_option(value="association")
+    field(page, sv("Municipality")).select_option(label="Göteborgs Stad")
+    field(page, sv("public e-mail")).fill("info@klover.example.se")
+    register = page.locator("main").get_by_role("button", name=sv("Register the organisation"))
+    person.follow(register)
+    person.audit("register organisation with errors", status=400)
+    field(page, sv("Organisation number")).fill(OrganisationFactory.build().organisation_number)
+    person.follow(register)
+    person.audit("registered")
