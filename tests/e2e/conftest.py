@@ -53,6 +53,7 @@ PHONE = {"width": 375, "height": 740}
 # Reflow (WCAG 1.4.10) at 320 CSS pixels, and a 1280-pixel window at 200 % zoom.
 NARROW_WIDTHS = (320, DESKTOP["width"] // 2)
 PASSWORD = "correct horse battery"  # UserFactory's password
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # with_mfa's authenticator secret
 INSTALL_HINT = (
     "install them with `sudo apt-get install chromium default-jre-headless nodejs npm` "
     "and `make e2e-deps`"
@@ -184,7 +185,7 @@ class Site:
             viewport=DESKTOP,
             locale=locale,
             accept_downloads=True,
-            bypass_csp=True,  # lets the test inject axe-core; the site's own CSP is tested elsewhere
+            bypass_csp=True,  # lets the test inject axe-core; the CSP is tested in tests/security
             service_workers="block",
         )
         context.set_default_timeout(15_000)
@@ -339,8 +340,9 @@ class Visitor:
         return Path(download.path()).read_bytes(), download.suggested_filename
 
 
-def totp_code(secret: str = "JBSWY3DPEHPK3PXP") -> str:
-    """The current six-digit code of an authenticator app with this secret (RFC 6238)."""
+def totp_code() -> str:
+    """The current six-digit code of an authenticator app holding the test accounts' secret
+    (tests/factories.py ``with_mfa``), by allauth's own RFC 6238 functions."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))

@@ -8,19 +8,23 @@ changed wording changes the test with it.
 
 import re
 
-import pytest
 from django.core import mail
 from django.utils import translation
 
 from agreements.models import Agreement
+from followup.models import Cycle
 from organisations.models import Accession, Organisation
 from tests.e2e.conftest import PASSWORD, totp_code
 from tests.factories import (
     AccessionFactory,
+    CouncilMembershipFactory,
+    OfficerRoleFactory,
     OrganisationFactory,
     RepresentativeFactory,
     mfa_officer,
+    with_mfa,
 )
+from tests.followup.test_evaluation_views import closed_cycle, publish
 
 
 def sv(message: str) -> str:
@@ -40,6 +44,11 @@ def exact(text: str) -> re.Pattern:
 def field(page, label: str):
     """The form field with this label (crispy-forms marks a required field with an asterisk)."""
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$", re.IGNORECASE))
+
+
+def textbox(page, label: str):
+    """A text field with this label, where a section of the page has the same name."""
+    return page.get_by_role("textbox", name=re.compile(rf"^{re.escape(label)}\*?$", re.I))
 
 
 def account_menu(page, t=sv):
@@ -73,9 +82,6 @@ def log_out(visitor, t=sv):
 def test_public_reads_compares_finds_and_downloads(site, django_capture_on_commit_callbacks):
     """The public reads an agreement, compares principles, finds an organisation in the register,
     downloads an agreement PDF and a published evaluation PDF."""
-    from tests.followup.test_evaluation_views import closed_cycle, publish
-    from tests.factories import CouncilMembershipFactory, OfficerRoleFactory, with_mfa
-
     organisation = OrganisationFactory(name="Föreningen Solrosen")
     AccessionFactory(organisation=organisation)
     cycle = publish(
@@ -235,3 +241,143 @@ def sign_up_and_register(person, name: str, *, email: str = "klara@klover.exampl
     field(page, sv("Organisation number")).fill(OrganisationFactory.build().organisation_number)
     person.follow(register)
     person.audit("registered")
+
+
+def test_follow_up_from_cycle_to_published_pdf(site):
+    """An officer opens a follow-up cycle; a representative saves a draft, comes back and
+    submits; the officer compiles the evaluation; a council member comments and approves; the
+    officer publishes; the public downloads the PDF."""
+    officer = mfa_officer("goteborg")
+    member = with_mfa(CouncilMembershipFactory().user)
+    representative = RepresentativeFactory(organisation__name="Föreningen Vinbäret")
+    AccessionFactory(organisation=representative.organisation)
+
+    clerk = site.visitor()
+    page = clerk.goto("/")
+    log_in(clerk, officer.email, mfa=True)
+    clerk.follow(account_menu(page).get_by_role("link", name=sv("Follow-up")))
+    clerk.audit("follow-up cycles")
+    clerk.follow(
+        page.get_by_role(
+            "link", name=re.compile(re.escape(sv("Create the next cycle: %(kind)s").split("%(")[0]))
+        ).first
+    )
+    clerk.audit("create a cycle")
+    clerk.follow(page.get_by_role("button", name=sv("Create the cycle as a draft")).first)
+    clerk.audit("draft cycle")
+    clerk.follow(page.get_by_role("button", name=sv("Open the cycle and invite the respondents")))
+    clerk.audit("open cycle")
+    cycle_url = page.url
+
+    respondent = site.visitor()
+    rpage = respondent.goto("/")
+    log_in(respondent, representative.user.email)
+    respondent.follow(account_menu(rpage).get_by_role("link", name=sv("My reports")))
+    respondent.audit("my reports")
+    respondent.follow(
+        rpage.locator("main").get_by_role("link", name=re.compile("Föreningen Vinbäret"))
+    )
+    respondent.audit("report form", screenshot="report-form")
+    scales = rpage.locator("fieldset.report-question")
+    first = scales.first
+    first.get_by_role("radio", name="4").first.check()
+    first.get_by_role("textbox").first.fill("Bra dialog under året.")
+    respondent.follow(rpage.get_by_role("button", name=sv("Save draft")))
+    respondent.audit("draft saved")
+    respondent.follow(rpage.get_by_role("button", name=sv("Submit")))
+    respondent.audit("report with errors", status=400)
+    log_out(respondent)
+
+    log_in(respondent, representative.user.email)
+    respondent.follow(account_menu(rpage).get_by_role("link", name=sv("My reports")))
+    respondent.follow(
+        rpage.locator("main").get_by_role("link", name=re.compile("Föreningen Vinbäret"))
+    )
+    assert (
+        rpage.locator("fieldset.report-question")
+        .first.get_by_role("radio", name="4")
+        .first.is_checked()
+    )
+    for index in range(scales.count()):
+        radios = scales.nth(index).get_by_role("radio", name="4")
+        if radios.count():
+            radios.first.check()
+    respondent.follow(rpage.get_by_role("button", name=sv("Submit")))
+    respondent.audit("report submitted")
+
+    page.goto(cycle_url)
+    clerk.follow(page.get_by_role("button", name=sv("Close the cycle")))
+    clerk.audit("closed cycle")
+    clerk.follow(page.get_by_role("link", name=sv("The evaluation")))
+    clerk.audit("evaluation to write")
+    textbox(page, sv("summary")).fill("Samverkan har fungerat väl.")
+    textbox(page, sv("conclusions")).fill("Fortsätt dialogen.")
+    textbox(page, sv("recommendations")).fill("Fler möten.")
+    clerk.follow(page.get_by_role("button", name=sv("Save the text")))
+    clerk.audit("evaluation text saved")
+    clerk.follow(page.get_by_role("button", name=sv("Send the draft to the council")))
+    clerk.audit("evaluation in review")
+
+    council = site.visitor()
+    cpage = council.page
+    review = mail.outbox[-1]
+    assert review.to == [member.email]
+    cpage.goto(re.search(r"https?://[^/\s]+(/\S+)", review.body).group(1))
+    field(cpage, sv("Email")).fill(member.email)
+    field(cpage, sv("Password")).fill(PASSWORD)
+    council.follow(cpage.locator("main").get_by_role("button", name=sv("Sign In")))
+    field(cpage, sv("Code")).fill(totp_code())
+    council.follow(cpage.locator("main").get_by_role("button", name=sv("Sign In")))
+    council.audit("evaluation to review", screenshot="evaluation-review")
+    field(cpage, sv("Comment")).fill("Lägg gärna till exempel från föreningarna.")
+    council.follow(cpage.get_by_role("button", name=sv("Add the comment")))
+    council.audit("comment added")
+    council.follow(cpage.get_by_role("button", name=sv("Approve the evaluation")))
+    council.audit("approved")
+
+    page.reload()
+    clerk.follow(page.get_by_role("button", name=sv("Publish the evaluation")))
+    clerk.audit("published")
+
+    public = site.visitor()
+    ppage = public.goto("/")
+    public.follow(ppage.get_by_role("link", name=Agreement.objects.get(slug="goteborg").title))
+    public.audit("agreement with a published evaluation")
+    title = Cycle.objects.get(agreement__slug="goteborg").title
+    public.follow(ppage.get_by_role("link", name=title, exact=True))
+    public.audit("the published evaluation")
+    pdf, filename = public.download(
+        ppage.get_by_role("link", name=sv("Download the evaluation as PDF")).click
+    )
+    assert pdf.startswith(b"%PDF-") and filename.endswith(".pdf")
+
+
+def test_the_site_in_english(site):
+    """The language switch turns the interface into English; the agreements stay Swedish."""
+    goteborg = Agreement.objects.get(slug="goteborg")
+    visitor = site.visitor()
+    page = visitor.goto("/")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    visitor.follow(page.get_by_role("button", name="English"))
+    visitor.audit("home in English")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Agreements on collaboration between municipalities and civil society"
+    )
+    visitor.follow(main_menu(page, en).get_by_role("link", name="Agreements"))
+    visitor.audit("agreements in English")
+    visitor.follow(page.get_by_role("link", name=goteborg.title))
+    visitor.audit("agreement in English")
+    assert page.get_by_role("link", name="Download the agreement as PDF").count() == 1
+    assert page.locator("h1").get_attribute("lang") in ("sv", None)
+    visitor.follow(main_menu(page, en).get_by_role("link", name="Compare principles"))
+    visitor.audit("comparison in English")
+    visitor.follow(main_menu(page, en).get_by_role("link", name="Organisations"))
+    visitor.audit("register in English")
+    visitor.follow(page.get_by_role("link", name="Accessibility statement"))
+    visitor.audit("accessibility statement in English")
+    visitor.follow(account_menu(page, en).get_by_role("link", name="Create account"))
+    visitor.audit("sign up in English")
+    visitor.follow(page.get_by_role("button", name="Svenska"))
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.get_by_role("heading", level=1).inner_text() == sv("Sign Up")
