@@ -24,6 +24,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from django.apps import apps
@@ -86,6 +87,15 @@ def pytest_collection_modifyitems(config, items):
     config._e2e_not_run = (len(ours), reason)
     for item in ours:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember whether the test itself failed, for the ``site`` fixture's teardown."""
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -159,11 +169,11 @@ def chromium(committed_db, tmp_path):
 
 
 @pytest.fixture
-def site(chromium, portal_server, committed_db, tmp_path):
+def site(request, chromium, portal_server, committed_db, tmp_path):
     """The journeys' handle: open a browser window for a person, audit pages, check the HTML."""
     site = Site(chromium, portal_server.url, tmp_path / "html")
     yield site
-    site.close()
+    site.close(pictures=getattr(request.node, "e2e_failed", True))
     site.assert_html_valid()
 
 
@@ -193,13 +203,14 @@ class Site:
         self.visitors.append(visitor)
         return visitor
 
-    def close(self):
-        """Close every window, keeping a picture of where each stood (shown when a test fails)."""
+    def close(self, *, pictures: bool):
+        """Close every window; after a failure, keep a picture of where each one stood."""
         for index, visitor in enumerate(self.visitors):
             try:
-                path = self.html_dir.parent / f"last-window-{index}.png"
-                visitor.page.screenshot(path=str(path), full_page=True)
-                print(f"window {index} ended at {visitor.page.url} (picture: {path})")
+                if pictures:
+                    path = self.html_dir.parent / f"last-window-{index}.png"
+                    visitor.page.screenshot(path=str(path), full_page=True)
+                    print(f"window {index} ended at {visitor.page.url} (picture: {path})")
             finally:
                 visitor.context.close()
 
@@ -211,23 +222,8 @@ class Site:
 
     def assert_html_valid(self):
         """The Nu Html Checker finds no error in any page this test audited."""
-        if not self.pages:
-            return
-        files = [str(path) for _label, path in self.pages]
-        result = subprocess.run(  # noqa: S603 - fixed program and our own files
-            ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],  # noqa: S607
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-        labels = {str(path): label for label, path in self.pages}
-        problems = [
-            f"{labels.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
-            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
-            for m in messages
-            if m.get("type") in {"error", "non-document-error"}
-        ]
+        labels = {path: label for label, path in self.pages}
+        problems = [f"{labels[path]} {problem}" for path, problem in vnu_errors(list(labels))]
         assert not problems, "Nu Html Checker errors:\n" + "\n".join(problems)
 
 
@@ -259,6 +255,23 @@ class Visitor:
             self.page.keyboard.press(key)
         return self.page
 
+    def tab_to(self, target, *, backwards: bool = False, limit: int = 250):
+        """Press Tab (or Shift-Tab) until ``target`` has the focus, checking after every press
+        that the focused element shows a visible focus indicator and is on the screen."""
+        key = "Shift+Tab" if backwards else "Tab"
+        for _ in range(limit):
+            self.page.keyboard.press(key)
+            focus = self.page.evaluate(FOCUS_VISIBLE_JS)
+            for _wait in range(20):  # Bootstrap scrolls smoothly to the focused element
+                if focus["onScreen"]:
+                    break
+                self.page.wait_for_timeout(100)
+                focus = self.page.evaluate(FOCUS_VISIBLE_JS)
+            assert focus["visible"], f"focus is not visible after {key} on {self.page.url}: {focus}"
+            if target.evaluate("element => element === document.activeElement"):
+                return target
+        raise AssertionError(f"{key} never reached {target} on {self.page.url}")
+
     def goto(self, path: str):
         self.page.goto(path)
         return self.page
@@ -270,6 +283,7 @@ class Visitor:
         a form with errors comes back with 400 from the portal's views, 200 from allauth's).
         """
         page = self.page
+        started = time.perf_counter()
         page.wait_for_load_state("load")
         response = self.last_document
         assert response is not None, f"{label}: no page was loaded"
@@ -277,40 +291,16 @@ class Visitor:
         assert response.status in allowed, f"{label}: HTTP {response.status} at {page.url}"
         self.site.keep_html(label, response.text())
 
-        page.add_script_tag(path=str(AXE_JS))
-        result = page.evaluate(
-            """async (tags) => {
-                const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                                   resultTypes: ['violations']});
-                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' +
-                                                      n.failureSummary)}));
-            }""",
-            AXE_TAGS,
+        violations = axe_violations(page)
+        axed = time.perf_counter()
+        assert not violations, f"axe-core violations on {label} ({page.url}):\n" + json.dumps(
+            violations, indent=2, ensure_ascii=False
         )
-        assert not result, f"axe-core violations on {label} ({page.url}):\n" + json.dumps(
-            result, indent=2, ensure_ascii=False
-        )
-
-        try:
-            for width in NARROW_WIDTHS:
-                page.set_viewport_size({"width": width, "height": DESKTOP["height"]})
-                overflow = page.evaluate(
-                    """() => {
-                        const root = document.documentElement;
-                        if (root.scrollWidth <= root.clientWidth) return null;
-                        const wide = [...document.querySelectorAll('body *')]
-                          .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
-                          .slice(0, 5).map(e => e.tagName.toLowerCase() +
-                             (e.id ? '#' + e.id : '') +
-                             (e.className && typeof e.className === 'string'
-                                ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
-                        return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide};
-                    }"""
-                )
-                assert overflow is None, f"{label} scrolls sideways at {width} px: {overflow}"
-        finally:
-            page.set_viewport_size(DESKTOP)
+        for width in NARROW_WIDTHS:
+            overflow = sideways_overflow(page, width)
+            assert overflow is None, f"{label} scrolls sideways at {width} px: {overflow}"
+        if os.environ.get("E2E_TIMING"):
+            print(f"{label}: axe {axed - started:.2f}s reflow {time.perf_counter() - axed:.2f}s")
         if screenshot:
             self.screenshot(screenshot)
         return page
@@ -338,6 +328,89 @@ class Visitor:
         download = info.value
         assert download.failure() is None, download.failure()
         return Path(download.path()).read_bytes(), download.suggested_filename
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations of the WCAG 2.0/2.1 A and AA rules on the page as it stands."""
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                               resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' +
+                                                  n.failureSummary)}));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def sideways_overflow(page, width: int) -> dict | None:
+    """At this viewport width, does the page scroll sideways? (None when it does not; else the
+    widths and the first elements that stick out.) The viewport is put back afterwards."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": DESKTOP["height"]})
+    try:
+        return page.evaluate(
+            """() => {
+                const root = document.documentElement;
+                if (root.scrollWidth <= root.clientWidth) return null;
+                const wide = [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+                  .slice(0, 5).map(e => e.tagName.toLowerCase() +
+                     (e.id ? '#' + e.id : '') +
+                     (e.className && typeof e.className === 'string'
+                        ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+                return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide};
+            }"""
+        )
+    finally:
+        page.set_viewport_size(before)
+
+
+def vnu_errors(paths: list[Path]) -> list[tuple[Path, str]]:
+    """The Nu Html Checker's errors in these HTML files, one run of the checker for all."""
+    if not paths:
+        return []
+    result = subprocess.run(  # noqa: S603 - a fixed program on our own files
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, paths)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode in (0, 1), f"the Nu Html Checker failed: {result.stderr[-2000:]}"
+    by_name = {str(path.resolve()): path for path in paths}
+
+    def file_of(url: str) -> Path:  # vnu names a file "file:/tmp/x.html"
+        name = "/" + unquote(url.removeprefix("file:")).lstrip("/")
+        return by_name.get(name, Path(name))
+
+    return [
+        (
+            file_of(message.get("url", "")),
+            f"line {message.get('lastLine')}: {message.get('message')} "
+            f"[{message.get('extract', '').strip()}]",
+        )
+        for message in json.loads(result.stderr)["messages"]
+        if message.get("type") in {"error", "non-document-error"}
+    ]
+
+
+# Is the focused element visibly marked (an outline of 2 px or more, or a focus ring drawn as a
+# box shadow) and on the screen?
+FOCUS_VISIBLE_JS = """() => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return {visible: false, element: 'body'};
+    const style = getComputedStyle(element);
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+    const ring = style.boxShadow && style.boxShadow !== 'none';
+    const box = element.getBoundingClientRect();
+    const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+        && box.top < window.innerHeight && box.left < window.innerWidth;
+    return {visible: (outline || ring) && onScreen, onScreen,
+            element: element.outerHTML.slice(0, 120), outline: style.outline,
+            boxShadow: style.boxShadow};
+}"""
 
 
 def totp_code() -> str:

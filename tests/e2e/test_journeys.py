@@ -381,3 +381,79 @@ def test_the_site_in_english(site):
     visitor.follow(page.get_by_role("button", name="Svenska"))
     assert page.locator("html").get_attribute("lang") == "sv"
     assert page.get_by_role("heading", level=1).inner_text() == sv("Sign Up")
+
+
+def test_sign_up_and_sign_with_the_keyboard_only(site):
+    """The organisation's sign-up and signing journey with Tab, Shift-Tab, Enter and Space (and
+    typing into fields, arrow keys in a list), with the focus visible after every key."""
+    email = "tangent@tangentbord.example.se"
+    name = "Tangentbordsföreningen"
+    person = site.visitor()
+    page = person.goto("/")
+    keys = page.keyboard
+
+    skip = person.tab_to(page.get_by_role("link", name=sv("Skip to main content")))
+    assert skip.is_visible()
+    keys.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    person.tab_to(account_menu(page).get_by_role("link", name=sv("Create account")), backwards=True)
+    person.press("Enter")
+    person.audit("sign up (keyboard)")
+
+    person.tab_to(field(page, sv("Email")))
+    keys.type(email)
+    person.tab_to(field(page, sv("Password")))
+    keys.type(PASSWORD)
+    person.tab_to(field(page, sv("Password (again)")))
+    keys.type(PASSWORD)
+    person.tab_to(page.locator("main").get_by_role("button", name=sv("Sign Up")))
+    person.press("Enter")
+    person.audit("verify your e-mail (keyboard)")
+
+    link = re.search(r"https?://[^/\s]+(/\S+/confirm-email/\S+?/)", mail.outbox[-1].body).group(1)
+    page.goto(link)  # the link in the e-mail
+    person.tab_to(page.locator("main").get_by_role("button", name=sv("Confirm")))
+    person.press("Space")
+    person.audit("my pages (keyboard)")
+
+    person.tab_to(page.get_by_role("link", name=sv("Register an organisation")))
+    person.press("Enter")
+    person.tab_to(field(page, sv("Name")))
+    keys.type(name)
+    person.tab_to(field(page, sv("Organisation number")))
+    keys.type(OrganisationFactory.build().organisation_number)
+    legal_form = person.tab_to(field(page, sv("legal form")))
+    while legal_form.input_value() != "association":
+        keys.press("ArrowDown")
+    municipality = person.tab_to(field(page, sv("Municipality")))
+    while municipality.evaluate("e => e.selectedOptions[0].text") != "Göteborgs Stad":
+        keys.press("ArrowDown")
+    area = person.tab_to(page.get_by_role("checkbox").first)
+    keys.press("Space")
+    assert area.is_checked()
+    person.tab_to(page.locator("main").get_by_role("button", name=sv("Register the organisation")))
+    person.press("Enter")
+    person.audit("registered (keyboard)")
+
+    person.tab_to(page.get_by_role("link", name=re.compile(re.escape(sv("Sign the agreement")))))
+    person.press("Enter")
+    person.audit("sign (keyboard)")
+    declaration = person.tab_to(
+        field(page, sv("We confirm the declaration above on behalf of the organisation."))
+    )
+    keys.press("Space")
+    assert declaration.is_checked()
+    basis = person.tab_to(page.get_by_role("radio").first)
+    keys.press("Space")
+    assert basis.is_checked() and basis.input_value() == Accession.Basis.SIGNATORY
+    person.tab_to(field(page, sv("Your full name")))
+    keys.type("Tove Tangent")
+    person.tab_to(field(page, sv("Your title or role in the organisation")))
+    keys.type("Sekreterare")
+    person.tab_to(page.locator("main").get_by_role("button", name=sv("Sign the agreement")))
+    person.press("Enter")
+    person.audit("signed (keyboard)")
+
+    accession = Accession.objects.get(organisation__name=name)
+    assert accession.status == Accession.Status.PENDING
+    assert accession.signer_name == "Tove Tangent"
