@@ -21,8 +21,8 @@ def home(request):
 
 
 # How the accessibility statement says the site was tested: the tools of the browser tests
-# (tests/e2e) at the versions used on the date of testing. tests/portal/test_accessibility_statement.py
-# holds these to tests/e2e/package-lock.json and the installed Playwright.
+# (tests/e2e) at the versions used on the date of testing. A test holds these to
+# tests/e2e/package-lock.json and the installed Playwright (test_accessibility_statement.py).
 ACCESSIBILITY_TESTING = {
     "date": datetime.date(2026, 11, 23),
     "playwright": "1.65.2",

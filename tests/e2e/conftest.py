@@ -15,7 +15,6 @@ of them is missing the browser tests are reported as not run, with what to insta
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -27,7 +26,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from django.apps import apps
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -74,11 +72,10 @@ def missing_tools() -> list[str]:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark the browser tests, and say plainly why they do not run when a tool is missing."""
-    ours = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
+    """Say plainly why the browser tests do not run when a tool is missing (each module here is
+    marked ``browser``, so ``-m "not browser"`` leaves them out)."""
+    ours = [item for item in items if item.get_closest_marker("browser")]
     missing = missing_tools()
-    for item in ours:
-        item.add_marker(pytest.mark.browser)
     if not ours or not missing:
         return
     reason = f"browser tests NOT RUN: missing {', '.join(missing)}; {INSTALL_HINT}"
@@ -122,18 +119,6 @@ def portal_server(django_db_setup, django_db_blocker):
         server = LiveServer("127.0.0.1:0")
     yield server
     server.stop()
-
-
-@pytest.fixture
-def _seed_data_back(django_db_blocker):
-    """After the flush that ends a transactional test, put back what the session loaded once."""
-    yield
-    with django_db_blocker.unblock():
-        from agreements.services import agreements_load
-
-        agreements_load()
-        migration = importlib.import_module("organisations.migrations.0002_activity_areas")
-        migration.add_areas(apps, None)
 
 
 @pytest.fixture
@@ -415,7 +400,13 @@ FOCUS_VISIBLE_JS = """() => {
 
 def totp_code() -> str:
     """The current six-digit code of an authenticator app holding the test accounts' secret
-    (tests/factories.py ``with_mfa``), by allauth's own RFC 6238 functions."""
+    (tests/factories.py ``with_mfa``), by allauth's own RFC 6238 functions.
+
+    allauth accepts only the code of the current 30-second period, so near its end wait for the
+    next one, as a person would, rather than type a code that expires on the way.
+    """
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
+    if time.time() % 30 > 25:
+        time.sleep(30 - time.time() % 30 + 0.5)
     return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))

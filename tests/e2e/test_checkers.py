@@ -4,6 +4,8 @@ A page that passes an audit is only worth something if the same audit fails a pa
 problem: each checker is run here on a small page made to have one.
 """
 
+import pytest
+
 from tests.e2e.conftest import (
     FOCUS_VISIBLE_JS,
     NARROW_WIDTHS,
@@ -16,6 +18,8 @@ BROKEN = """<!DOCTYPE html><html><head><title>Broken</title></head><body>
 <main><p><div>A div inside a paragraph.</div></p><img src="data:,">
 <div style="width: 1000px">Wider than a phone.</div>
 <a href="#" id="hidden-focus" style="outline: none">No focus ring</a></main></body></html>"""
+
+pytestmark = pytest.mark.browser
 
 
 def test_checkers_catch_broken_html_missing_alt_overflow_and_invisible_focus(site, tmp_path):

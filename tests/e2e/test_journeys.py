@@ -8,6 +8,7 @@ changed wording changes the test with it.
 
 import re
 
+import pytest
 from django.core import mail
 from django.utils import translation
 
@@ -25,6 +26,8 @@ from tests.factories import (
     with_mfa,
 )
 from tests.followup.test_evaluation_views import closed_cycle, publish
+
+pytestmark = pytest.mark.browser
 
 
 def sv(message: str) -> str:
@@ -64,6 +67,12 @@ def log_in(visitor, email: str, *, mfa: bool = False, t=sv):
     page = visitor.page
     visitor.follow(page.get_by_role("link", name=t("Log in"), exact=True))
     visitor.audit("log in")
+    enter_credentials(visitor, email, mfa=mfa, t=t)
+
+
+def enter_credentials(visitor, email: str, *, mfa: bool = False, t=sv):
+    """Fill in the login form (and the two-factor code); the person is then logged in."""
+    page = visitor.page
     field(page, t("Email")).fill(email)
     field(page, t("Password")).fill(PASSWORD)
     visitor.follow(page.locator("main").get_by_role("button", name=t("Sign In")))
@@ -71,7 +80,7 @@ def log_in(visitor, email: str, *, mfa: bool = False, t=sv):
         visitor.audit("two-factor code")
         field(page, t("Code")).fill(totp_code())
         visitor.follow(page.locator("main").get_by_role("button", name=t("Sign In")))
-    page.wait_for_load_state("load")
+    assert account_menu(page, t).get_by_role("button", name=t("Log out")).count() == 1
 
 
 def log_out(visitor, t=sv):
@@ -323,11 +332,8 @@ def test_follow_up_from_cycle_to_published_pdf(site):
     review = mail.outbox[-1]
     assert review.to == [member.email]
     cpage.goto(re.search(r"https?://[^/\s]+(/\S+)", review.body).group(1))
-    field(cpage, sv("Email")).fill(member.email)
-    field(cpage, sv("Password")).fill(PASSWORD)
-    council.follow(cpage.locator("main").get_by_role("button", name=sv("Sign In")))
-    field(cpage, sv("Code")).fill(totp_code())
-    council.follow(cpage.locator("main").get_by_role("button", name=sv("Sign In")))
+    enter_credentials(council, member.email, mfa=True)  # sent to log in first
+    assert cpage.url.endswith("/utvardering/")
     council.audit("evaluation to review", screenshot="evaluation-review")
     field(cpage, sv("Comment")).fill("Lägg gärna till exempel från föreningarna.")
     council.follow(cpage.get_by_role("button", name=sv("Add the comment")))
@@ -400,9 +406,10 @@ def test_sign_up_and_sign_with_the_keyboard_only(site):
     person.press("Enter")
     person.audit("sign up (keyboard)")
 
-    person.tab_to(field(page, sv("Email")))
+    assert person.tab_to(field(page, sv("Email"))).get_attribute("autocomplete") == "email"
     keys.type(email)
-    person.tab_to(field(page, sv("Password")))
+    password = person.tab_to(field(page, sv("Password")))
+    assert password.get_attribute("autocomplete") == "new-password"
     keys.type(PASSWORD)
     person.tab_to(field(page, sv("Password (again)")))
     keys.type(PASSWORD)
@@ -446,7 +453,8 @@ def test_sign_up_and_sign_with_the_keyboard_only(site):
     basis = person.tab_to(page.get_by_role("radio").first)
     keys.press("Space")
     assert basis.is_checked() and basis.input_value() == Accession.Basis.SIGNATORY
-    person.tab_to(field(page, sv("Your full name")))
+    signer = person.tab_to(field(page, sv("Your full name")))
+    assert signer.get_attribute("autocomplete") == "name"  # WCAG 1.3.5
     keys.type("Tove Tangent")
     person.tab_to(field(page, sv("Your title or role in the organisation")))
     keys.type("Sekreterare")
