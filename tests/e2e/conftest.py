@@ -78,12 +78,12 @@ def pytest_collection_modifyitems(config, items):
     missing = missing_tools()
     if not ours or not missing:
         return
-    reason = f"browser tests NOT RUN: missing {', '.join(missing)}; {INSTALL_HINT}"
+    reason = f"missing {', '.join(missing)}; {INSTALL_HINT}"
     if os.environ.get("CI") == "true":
-        raise pytest.UsageError(f"{reason} (CI must run them)")
+        raise pytest.UsageError(f"the browser tests cannot run in CI: {reason}")
     config._e2e_not_run = (len(ours), reason)
     for item in ours:
-        item.add_marker(pytest.mark.skip(reason=reason))
+        item.add_marker(pytest.mark.skip(reason=f"browser test NOT RUN: {reason}"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -100,7 +100,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not_run:
         count, reason = not_run
         terminalreporter.section("browser tests", sep="=", yellow=True, bold=True)
-        terminalreporter.line(f"{count} browser tests were NOT RUN. {reason}.", yellow=True)
+        terminalreporter.line(f"{count} browser tests were NOT RUN: {reason}.", yellow=True)
 
 
 # --- The server, the browser and the data --------------------------------------------------------
