@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PATIENCE_MS = 120_000
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
@@ -183,7 +184,10 @@ class Site:
             bypass_csp=True,  # lets the test inject axe-core; the CSP is tested in tests/security
             service_workers="block",
         )
-        context.set_default_timeout(15_000)
+        # Guards against a hang, not speed targets: on a busy machine publishing an evaluation
+        # (its PDF is rendered in the request in tests) can take half a minute.
+        context.set_default_timeout(PATIENCE_MS)
+        context.set_default_navigation_timeout(PATIENCE_MS)
         visitor = Visitor(self, context, context.new_page())
         self.visitors.append(visitor)
         return visitor
