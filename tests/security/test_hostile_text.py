@@ -64,7 +64,8 @@ def fill(world) -> dict[str, str]:
         "name": hostile("Namn"),
         "description": LONG[:4000].strip(),
         "street_address": hostile("Gata"),
-        "city": hostile("Ort", 100),
+        # A spreadsheet formula: neutralised in the CSV exports, shown as typed everywhere else.
+        "city": f"{HOSTILE_TEXTS['formula']} {SHORT}",
         "contact_name": hostile("Kontakt"),
         "no_number_reason": hostile("Skäl", 300),
         "website": WEBSITE,
@@ -79,7 +80,7 @@ def fill(world) -> dict[str, str]:
         "section": hostile("Avsnitt", 300),
         "help_text": hostile("Hjälp", 2000),
         "comment": hostile("Kommentar", 10_000),
-        "examples": LONG,
+        "examples": f"-{LONG[1:]}",
         "summary": hostile("Sammanfattning", 20_000),
         "conclusions": hostile("Slutsatser", 20_000),
         "recommendations": LONG,
@@ -284,8 +285,9 @@ def test_open_data_csv_carries_hostile_text_intact(w):
     row = next(r for r in rows if r["organisation_id"] == str(w.org_a))
     assert row["name"] == w.texts["name"]
     assert row["website"] == w.texts["website"]
-    assert row["city"] == w.texts["city"]
     assert row["contact_name"] == w.texts["contact_name"]
+    # OWASP's advice against CSV injection: a cell a spreadsheet would run gets a leading '.
+    assert row["city"] == "'" + w.texts["city"]
 
 
 def test_open_data_json_carries_hostile_text_intact(w):
@@ -313,7 +315,7 @@ def test_answers_csv_carries_hostile_text_intact(w):
     content = b"".join(response.streaming_content) if response.streaming else response.content
     cells = {c for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for c in row}
     assert w.texts["comment"] in cells
-    assert w.texts["examples"] in cells
+    assert "'" + w.texts["examples"] in cells  # it starts with "-": no formula for a spreadsheet
 
 
 def _pdf_text(data: bytes) -> str:
