@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from agreements.models import Agreement
 from followup import services
@@ -172,8 +173,8 @@ def test_score_outside_the_scale_saves_nothing(open_cycle):
 
 def test_submission_after_the_deadline_is_refused(open_cycle):
     Cycle.objects.filter(pk=open_cycle.pk).update(
-        deadline=datetime.date.today() - datetime.timedelta(days=1),
-        opens_on=datetime.date.today() - datetime.timedelta(days=30),
+        deadline=timezone.localdate() - datetime.timedelta(days=1),
+        opens_on=timezone.localdate() - datetime.timedelta(days=30),
     )
     report = open_cycle.reports.get(group="organisations")
     with pytest.raises(services.ActionRefused, match=str(services.DEADLINE_PASSED)):
@@ -315,9 +316,10 @@ def test_reminders_run_by_the_database_task_worker(
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
-    today = datetime.date.today()
+    # The reminder day is yesterday, so its 08:00 run is due whatever the time of day now.
+    today = timezone.localdate()
     Cycle.objects.filter(pk=cycle.pk).update(
-        opens_on=today, deadline=today + datetime.timedelta(days=7), reminder_days_before=7
+        opens_on=today, deadline=today + datetime.timedelta(days=7), reminder_days_before=8
     )
     cycle.refresh_from_db()
     rep = RepresentativeFactory()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from hypothesis import strategies as st
 
 NUL = "\x00"
@@ -127,7 +128,7 @@ def _parses_as_date(value: str) -> bool:
 
 
 def future_date() -> st.SearchStrategy[str]:
-    today = datetime.date.today()
+    today = timezone.localdate()
     return st.integers(min_value=2, max_value=3_000_000).map(
         lambda days: (
             today + datetime.timedelta(days=min(days, (datetime.date.max - today).days))
