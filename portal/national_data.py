@@ -43,6 +43,7 @@ from organisations.models import (
     Organisation,
 )
 from organisations.validators import luhn_valid
+from portal.cache import public_data_changed
 
 MARK_DOMAIN = "generated.example"
 SLUG_PREFIX = "gen-"
@@ -467,6 +468,7 @@ def generate(
         )
         Cycle.objects.filter(pk=published.pk).update(status=Cycle.Status.PUBLISHED)
         clock.lap("evaluation")
+        public_data_changed()
         progress(f"{result.answers} answers in the published evaluation")
     return result
 

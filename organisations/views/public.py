@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
+from portal.cache import public_page
 
 from .. import opendata
 from ..filters import PAGE_SIZE, RegisterFilterForm
@@ -25,6 +26,7 @@ FILTER_ERRORS = _("Correct the marked field to see the organisations.")
 
 
 @require_safe
+@public_page
 def register(request):
     """The register of active signatories: search, filters, sorting and 25 rows a page.
 
@@ -57,6 +59,7 @@ def register(request):
 
 
 @require_safe
+@public_page
 def organisation_detail(request, pk: int):
     """An organisation's public page.
 
@@ -92,6 +95,7 @@ def organisation_detail(request, pk: int):
 
 
 @require_safe
+@public_page
 def open_data(request):
     """What the open data files hold, field by field, their licence and formats."""
     return render(
