@@ -149,6 +149,32 @@ def postgres(data_dir: Path):
         shutil.rmtree(socket_dir, ignore_errors=True)
 
 
+@contextmanager
+def redis():
+    """A redis-server on a free loopback port, in memory only (the portal's shared cache)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port)]
+        + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 # --- the portal ---------------------------------------------------------------------------------
 
 
@@ -452,17 +478,19 @@ def main() -> None:
             "rounds": args.rounds,
             "connections": args.connections,
             "django_settings": "bench.settings (portal.settings.loopback)",
+            "cache": "Redis (redis-server on loopback, REDIS_URL)",
         },
         "budgets": BUDGETS,
     }
     log(f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores")
 
-    with postgres(data_dir) as database_url:
+    with postgres(data_dir) as database_url, redis() as redis_url:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "PORTAL_VAR_DIR": str(var_dir),
             "DJANGO_LOG_LEVEL": "WARNING",
             "BENCH_FIXED_PAGE": str(fixed_page),

@@ -5,6 +5,7 @@ Run with the benchmark's environment (bench/run.py does): ``python -m bench.targ
 
 import json
 import os
+from importlib import import_module
 
 import django
 
@@ -13,7 +14,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 
 from followup.models import Cycle  # noqa: E402
 from organisations.models import Organisation  # noqa: E402
@@ -32,7 +32,7 @@ def main() -> None:
     organisation = (
         Organisation.objects.public_register().filter(municipality=municipality).order_by("pk")[0]
     )
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(officer.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = officer.get_session_auth_hash()

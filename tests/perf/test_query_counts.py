@@ -36,7 +36,7 @@ MAXIMUM = {
     "organisation": 3,
     "open data": 2,
     "published evaluation": 1,
-    "officer dashboard": 12,
+    "officer dashboard": 14,
 }
 
 
