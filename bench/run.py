@@ -280,9 +280,12 @@ def wrk(url: str, connections: int, seconds: int, cookie: str | None = None) -> 
     load_before = os.getloadavg()[0]
     output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
-    if not percentiles:  # not one request finished in time
-        percentiles = {"50": f"{seconds}s", "99": f"{seconds}s"}
+    percentiles = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s|m))", output, re.M))
+    if "50" not in percentiles or "99" not in percentiles:
+        # Too few requests finished for a distribution: count them as taking the whole run.
+        log(f"wrk gave no latency distribution for {url}:\n{output}")
+        percentiles = {"50": f"{seconds}s", "99": f"{seconds}s", **percentiles}
+        percentiles.setdefault("99", percentiles["50"])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     return {
@@ -459,6 +462,8 @@ def main() -> None:
     )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop every server this run started (the `with` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     started = time.monotonic()
     name = f"pg-seed{args.seed}-scale{args.scale:g}"

@@ -65,6 +65,18 @@ def public_data_changed() -> None:
     transaction.on_commit(_bump)
 
 
+def versioned(name: str, compute):
+    """A value derived from public data, computed once per data version (and fragment lifetime).
+
+    ``PORTAL_FRAGMENT_CACHE_SECONDS = 0`` computes it every time (the test settings do).
+    """
+    seconds = settings.PORTAL_FRAGMENT_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = f"portal:versioned:{public_version():x}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    return cache.get_or_set(key, compute, timeout=seconds)
+
+
 def _is_private(request) -> bool:
     return any(name in request.COOKIES for name in PRIVATE_COOKIES)
 
