@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement
 
@@ -52,7 +52,7 @@ def _same_site(request) -> bool:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def set_language(request):
     """The language switch: Django's set_language, checked by origin instead of a CSRF token.
 
@@ -60,9 +60,9 @@ def set_language(request):
     token of the visitor's own. Choosing a language changes no data; a form posted from another
     site is still refused (403), by its Origin or Referer header.
     """
-    if not _same_site(request):
+    if request.method == "POST" and not _same_site(request):
         return permission_denied(request)
-    return i18n.set_language(request)
+    return i18n.set_language(request)  # a GET only redirects, as Django's view does
 
 
 @never_cache
