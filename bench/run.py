@@ -604,6 +604,7 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     log(f"Wrote {RESULTS / 'latest.json'}")
     if not args.no_doc:
+        sys.path.insert(0, str(ROOT))
         from bench.report import write_doc
 
         write_doc(result, DOC)
