@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.cache import public_page
+from portal.pagecache import public_page
 from portal.pdf import render_pdf
 
 from .models import (

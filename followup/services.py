@@ -27,8 +27,8 @@ from organisations.models import (
     OfficerRole,
     Representative,
 )
-from portal.cache import public_data_changed
 from portal.mail import send_templated_mail, site_url
+from portal.pagecache import public_data_changed
 
 from .models import (
     Answer,

@@ -43,7 +43,7 @@ from organisations.models import (
     Organisation,
 )
 from organisations.validators import luhn_valid
-from portal.cache import public_data_changed
+from portal.pagecache import public_data_changed
 
 MARK_DOMAIN = "generated.example"
 SLUG_PREFIX = "gen-"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement
 
-from .cache import public_page
+from .pagecache import public_page
 
 
 @require_safe

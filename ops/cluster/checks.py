@@ -269,6 +269,64 @@ def check_session_survives_cache_flush() -> None:
     )
 
 
+def check_redis_outage() -> None:
+    """Stop Redis: the portal runs on without the cache; start it again: all is as before."""
+    import redis
+
+    name = "the portal works on while Redis is down"
+    work = Path(os.environ["CLUSTER_WORK"])
+    pidfile = work / "redis.pid"
+    url = urlsplit(os.environ["REDIS_URL"])
+    client = redis.Redis(host=url.hostname, port=url.port, socket_connect_timeout=1)
+    browser = Browser()
+    browser.login(NGINX, "representant@demo.example", PASSWORD)
+    os.kill(int(pidfile.read_text()), signal.SIGTERM)
+    for _ in range(100):
+        try:
+            client.ping()
+        except redis.ConnectionError:
+            break
+        time.sleep(0.1)
+    down = {
+        "public page": Browser().get(NGINX, "/overenskommelser/boras/").status,
+        "signed-in page A": browser.get(APP_A, "/mina-sidor/").status,
+        "signed-in page B": browser.get(APP_B, "/mina-sidor/").status,
+    }
+    fresh = Browser()
+    down["new login"] = fresh.login(NGINX, "orgadmin-sodertalje@demo.example", PASSWORD).status
+    down["its next page"] = fresh.get(NGINX, "/mina-sidor/").status
+    with (work / "logs" / "redis.log").open("ab") as log:
+        restarted = subprocess.Popen(  # noqa: S603
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(url.port)),
+                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+                *("--dir", str(work / "redis"), "--maxmemory", "256mb"),
+                *("--maxmemory-policy", "allkeys-lru"),
+            ],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    pidfile.write_text(str(restarted.pid))
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    back = browser.get(NGINX, "/mina-sidor/").status
+    cached = client.dbsize()
+    ok = set(down.values()) <= {200, 302} and down["new login"] == 302 and back == 200
+    ok = ok and all(v == 200 for k, v in down.items() if k != "new login")
+    report(
+        ok,
+        name,
+        "with Redis stopped: "
+        + ", ".join(f"{k} {v}" for k, v in down.items())
+        + f"; Redis started again: signed-in page {back}, {cached} keys cached again",
+    )
+
+
 # -- 3. A PDF rendered by a worker is served by both instances -----------------------------------
 
 
@@ -544,6 +602,7 @@ def main() -> int:
         check_session_shared,
         check_login_rate_limit,
         check_session_survives_cache_flush,
+        check_redis_outage,
         check_worker_pdf,
         check_tasks_exactly_once,
         check_stop_one_instance,  # last: it stops one instance

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from portal.cache import public_page, versioned
+from portal.pagecache import public_page, versioned
 
 from .. import opendata
 from ..filters import PAGE_SIZE, RegisterFilterForm

@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
-    "portal.cache.PublicCacheMiddleware",
+    "portal.pagecache.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -137,7 +137,7 @@ CACHES = {
 # every session, and emptying or restarting the cache (Redis) logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Public pages for anonymous visitors are cached by data version (portal/cache.py,
+# Public pages for anonymous visitors are cached by data version (portal/pagecache.py,
 # docs/performance.md): in the cache above for PORTAL_PAGE_CACHE_SECONDS at most, and by browsers
 # and proxies (nginx, a CDN) for PORTAL_PUBLIC_MAX_AGE seconds before they revalidate.
 PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)

@@ -64,7 +64,7 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
         PORTAL_VAR_DIR="/srv/portal-shared",
         PORTAL_STATIC_ROOT="/var/cache/portal-static",
     )
-    assert values["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"]["BACKEND"] == "portal.cache.ResilientRedisCache"
     assert values["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
     assert values["session"] == "django.contrib.sessions.backends.cached_db"
     assert values["tasks"] == "django_tasks_db.DatabaseBackend"
@@ -123,3 +123,52 @@ def test_behind_nginx_limits_and_logs_use_the_clients_address(client, settings, 
             REMOTE_ADDR="127.0.0.1",
         )
     assert "failed login for 'nobody@example.se' from 198.51.100.7" in caplog.text
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable_redis(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    yield caches["default"]
+
+
+def test_unreachable_redis_is_a_cache_miss_and_is_logged(unreachable_redis, caplog):
+    from portal import cache as resilient
+
+    resilient.ResilientRedisCache._last_logged = 0.0
+    with caplog.at_level("ERROR", logger="portal.cache"):
+        assert unreachable_redis.get("k", "fallback") == "fallback"
+        unreachable_redis.set("k", 1)
+        assert unreachable_redis.add("lock", 1) is True
+        assert unreachable_redis.get_many(["a", "b"]) == {}
+        assert unreachable_redis.delete("k") is False
+    assert caplog.text.count("Redis cannot be reached") == 1  # once a minute, not per call
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_and_logins_work_while_redis_is_down(unreachable_redis, client):
+    user = RepresentativeFactory().user
+    client.force_login(user)
+    assert client.get("/mina-sidor/").status_code == 200
+    client.logout()
+    response = client.post(
+        "/konto/login/", {"login": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert client.get("/mina-sidor/").status_code == 200

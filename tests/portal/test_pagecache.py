@@ -9,7 +9,7 @@ import pytest
 from agreements.models import Agreement
 from organisations import services
 from organisations.models import Accession
-from portal.cache import public_data_changed
+from portal.pagecache import public_data_changed
 from tests.factories import AccessionFactory, OrganisationFactory, mfa_officer
 
 pytestmark = pytest.mark.django_db
