@@ -74,6 +74,11 @@ test-browser: $(BIN)/.installed e2e-deps
 cluster: $(BIN)/.installed
 	ops/cluster/run
 
+## bench: the national-scale benchmark (bench/README.md); writes bench/results/latest.json and
+## the tables in docs/performance.md. Needs PostgreSQL, redis-server, nginx, wrk and chromium.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## messages: update the Swedish catalogue from the code, and compile it
 messages: $(BIN)/.installed
 	$(MANAGE) makemessages -l sv --no-location --ignore '.venv/*' --ignore 'var/*'

@@ -21,6 +21,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from pydantic import ValidationError
 
+from portal.pagecache import public_data_changed
+
 from . import schema
 from .models import (
     ActionPlan,
@@ -577,6 +579,8 @@ def agreements_load(
             if after != before:
                 Agreement.objects.filter(pk=agreement.pk).update(content_updated_at=timezone.now())
             report.agreements.append(data.slug)
+        if report.changed:
+            public_data_changed()
     logger.info("Loaded agreements %s: %s", ", ".join(report.agreements), report.lines())
     return report
 
@@ -584,3 +588,4 @@ def agreements_load(
 def agreement_mark_changed(*, agreement: Agreement) -> None:
     """Record that an agreement's content changed (used by the admin), so cached PDFs renew."""
     Agreement.objects.filter(pk=agreement.pk).update(content_updated_at=timezone.now())
+    public_data_changed()

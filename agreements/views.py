@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from portal.pagecache import public_page
 from portal.pdf import render_pdf
 
 from .models import (
@@ -117,12 +118,14 @@ def agreement_page_context(agreement: Agreement) -> dict:
 
 
 @require_safe
+@public_page
 def agreement_list(request):
     agreements = Agreement.objects.with_current_version()
     return render(request, "agreements/agreement_list.html", {"agreements": agreements})
 
 
 @require_safe
+@public_page
 def agreement_detail(request, slug: str):
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
     return render(request, "agreements/agreement_detail.html", agreement_page_context(agreement))
@@ -157,8 +160,17 @@ class ComparisonRow:
 
 
 @require_safe
+@public_page
 def comparison(request):
-    """The agreements' principles side by side, theme by theme."""
+    """The agreements' principles side by side, theme by theme.
+
+    The rows are built only when the template needs them, so a page whose comparison is in the
+    fragment cache (templates/agreements/comparison.html) makes no query for them.
+    """
+    return render(request, "agreements/comparison.html", {"rows": comparison_rows})
+
+
+def comparison_rows() -> list[ComparisonRow]:
     agreements = list(Agreement.objects.with_current_version())
     version_ids = [a.current_version.pk for a in agreements if a.current_version]
     principles = Principle.objects.filter(version_id__in=version_ids).prefetch_related("themes")
@@ -179,4 +191,4 @@ def comparison(request):
             for agreement in agreements
         ]
         rows.append(ComparisonRow(theme, cells))
-    return render(request, "agreements/comparison.html", {"rows": rows, "agreements": agreements})
+    return rows

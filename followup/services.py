@@ -28,6 +28,7 @@ from organisations.models import (
     Representative,
 )
 from portal.mail import send_templated_mail, site_url
+from portal.pagecache import public_data_changed
 
 from .models import (
     Answer,
@@ -742,6 +743,7 @@ def evaluation_publish(*, cycle: Cycle, officer) -> Evaluation:
     evaluation.save()
     cycle.status = Cycle.Status.PUBLISHED
     cycle.save(update_fields=["status"])
+    public_data_changed()
     security_log.info("evaluation of cycle %s published by user %s", cycle.pk, officer.pk)
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation
@@ -762,5 +764,6 @@ def evaluation_retry_pdf(*, evaluation: Evaluation, officer) -> Evaluation:
     evaluation.pdf_error = ""
     evaluation.pdf_requested_at = timezone.now()
     evaluation.save(update_fields=["pdf_status", "pdf_error", "pdf_requested_at"])
+    public_data_changed()
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation

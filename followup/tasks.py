@@ -10,6 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 
+from portal.pagecache import public_data_changed
+
 from .models import Cycle, Evaluation
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def render_evaluation_pdf(evaluation_id: int) -> str:
         Evaluation.objects.filter(pk=evaluation_id).update(
             pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500]
         )
+        public_data_changed()
         return Evaluation.PdfStatus.FAILED
     digest = hashlib.sha256(pdf).hexdigest()[:16]
     with transaction.atomic():
@@ -63,4 +66,5 @@ def render_evaluation_pdf(evaluation_id: int) -> str:
         evaluation.pdf_status = Evaluation.PdfStatus.READY
         evaluation.pdf_error = ""
         evaluation.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+    public_data_changed()  # the public page links the PDF now
     return Evaluation.PdfStatus.READY

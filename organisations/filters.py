@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Municipality
+from portal.pagecache import versioned
 
 from .models import Accession, ActivityArea, LegalForm, Organisation
 
@@ -39,6 +40,15 @@ ORDERINGS = {
 
 YEAR_INVALID = _("Choose a year from the list.")
 VALUE_IGNORED = _("The filter “%(field)s” had a value that does not exist. It was ignored.")
+
+
+def active_accession_years() -> list[int]:
+    return [
+        moment.year
+        for moment in Accession.objects.filter(status=Accession.Status.ACTIVE).datetimes(
+            "decided_at", "year", order="DESC"
+        )
+    ]
 
 
 class RegisterFilterForm(forms.Form):
@@ -88,12 +98,7 @@ class RegisterFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ignored: list[str] = []
-        years = [
-            moment.year
-            for moment in Accession.objects.filter(status=Accession.Status.ACTIVE).datetimes(
-                "decided_at", "year", order="DESC"
-            )
-        ]
+        years = list(versioned("register-years", active_accession_years))
         # A year typed into the address is kept selectable, so the form shows what is filtered.
         typed = str(self.data.get("year", "")).strip() if self.is_bound else ""
         if typed.isdigit() and int(typed) not in years:

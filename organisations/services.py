@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
 from portal.mail import send_templated_mail, site_url
+from portal.pagecache import public_data_changed
 
 from .models import (
     Accession,
@@ -109,6 +110,8 @@ def _record(accession: Accession, action: str, actor, before: dict, note: str = 
         after=_state(accession),
         note=note,
     )
+    # The register, the agreement's signatories and the organisation's page may change.
+    public_data_changed()
     security_log.info(
         "accession %s %s by user %s (organisation %s, agreement %s)",
         accession.pk,
@@ -189,6 +192,7 @@ def organisation_update(
     organisation.full_clean()
     organisation._history_user = actor
     organisation.save()
+    public_data_changed()
     if activity_areas is not None:
         organisation.activity_areas.set(activity_areas)
     return organisation

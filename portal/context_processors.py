@@ -3,10 +3,19 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
-    """Values every page's layout needs."""
+    """Values every page's layout needs.
+
+    ``public_version`` and ``fragment_seconds`` key the fragments of public pages kept in the
+    cache (``{% cache fragment_seconds name public_version … %}``, see portal/pagecache.py); the
+    version is only looked up by a page that has such a fragment.
+    """
+    from .pagecache import public_version
+
     return {
         "portal_name": settings.PORTAL_NAME,
         "portal_contact_email": settings.PORTAL_CONTACT_EMAIL,
+        "public_version": SimpleLazyObject(public_version),
+        "fragment_seconds": settings.PORTAL_FRAGMENT_CACHE_SECONDS,
     }
 
 

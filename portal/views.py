@@ -8,13 +8,19 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import i18n
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement
 
+from .pagecache import public_page
+
 
 @require_safe
+@public_page
 def home(request):
     agreements = Agreement.objects.with_current_version()
     return render(request, "portal/home.html", {"agreements": agreements})
@@ -33,13 +39,43 @@ ACCESSIBILITY_TESTING = {
 
 
 @require_safe
+@public_page
 def accessibility(request):
     return render(request, "portal/accessibility.html", {"testing": ACCESSIBILITY_TESTING})
 
 
 @require_safe
+@public_page
 def privacy(request):
     return render(request, "portal/privacy.html")
+
+
+def _same_site(request) -> bool:
+    """Whether a POST comes from this site's own pages, by its Origin or Referer header.
+
+    Browsers send Origin with every cross-site POST; a request with neither header is not a
+    browser's cross-site form.
+    """
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True
+    return url_has_allowed_host_and_scheme(
+        origin, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def set_language(request):
+    """The language switch: Django's set_language, checked by origin instead of a CSRF token.
+
+    The switch is on every page, and public pages are cached for everyone, so they cannot hold a
+    token of the visitor's own. Choosing a language changes no data; a form posted from another
+    site is still refused (403), by its Origin or Referer header.
+    """
+    if request.method == "POST" and not _same_site(request):
+        return permission_denied(request)
+    return i18n.set_language(request)  # a GET only redirects, as Django's view does
 
 
 @never_cache

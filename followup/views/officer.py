@@ -16,8 +16,10 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Case, CharField, Count, Max, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -218,24 +220,73 @@ def cycle_create(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The cycle's dashboard ----------------------------------------------------------------------
 
 
-def _group_rates(reports: list[Report]) -> list[dict]:
+# The dashboard lists the reports a page at a time and the first of those not submitted: a
+# cycle of a large municipality has thousands of reports (docs/performance.md).
+REPORTS_PAGE_SIZE = 50
+PENDING_SHOWN = 50
+
+
+def _group_rates(cycle: Cycle) -> list[dict]:
+    """Asked, submitted and drafts per respondent group, counted by the database."""
+    counted = {
+        row["group"]: row
+        for row in cycle.reports.order_by()
+        .values("group")
+        .annotate(
+            asked=Count("pk"),
+            submitted=Count("pk", filter=Q(status=Report.Status.SUBMITTED)),
+            drafts=Count("pk", filter=Q(status=Report.Status.DRAFT)),
+        )
+    }
     rates = []
     for value, label in RespondentGroup.choices:
-        of_group = [r for r in reports if r.group == value]
-        if not of_group:
+        row = counted.get(value)
+        if not row:
             continue
-        submitted = sum(1 for r in of_group if r.status == Report.Status.SUBMITTED)
-        drafts = sum(1 for r in of_group if r.status == Report.Status.DRAFT)
         rates.append(
             {
                 "label": label,
-                "asked": len(of_group),
-                "submitted": submitted,
-                "drafts": drafts,
-                "percent": round(100 * submitted / len(of_group)),
+                "asked": row["asked"],
+                "submitted": row["submitted"],
+                "drafts": row["drafts"],
+                "percent": round(100 * row["submitted"] / row["asked"]),
             }
         )
     return rates
+
+
+def _reports_in_order(cycle: Cycle):
+    """The cycle's reports by respondent group, then respondent's name (ignoring case)."""
+    group_rank = Case(
+        *[
+            When(group=value, then=Value(i))
+            for i, (value, _l) in enumerate(RespondentGroup.choices)
+        ],
+        default=Value(99),
+    )
+    member_name = NullIf(
+        Trim(
+            Concat(
+                "council_member__first_name",
+                Value(" "),
+                "council_member__last_name",
+                output_field=CharField(),
+            )
+        ),
+        Value(""),
+    )
+    respondent = Coalesce(
+        "organisation__name",
+        "unit__name",
+        member_name,
+        "council_member__email",
+        output_field=CharField(),
+    )
+    return (
+        cycle.reports.select_related("organisation", "unit", "council_member")
+        .annotate(group_rank=group_rank, respondent_sort=Lower(respondent))
+        .order_by("group_rank", "respondent_sort", "pk")
+    )
 
 
 def _dashboard(
@@ -246,11 +297,15 @@ def _dashboard(
     status: int = 200,
 ) -> HttpResponse:
     """The cycle's dashboard in a fixed number of queries, whatever the number of reports."""
-    group_order = {value: i for i, (value, _label) in enumerate(RespondentGroup.choices)}
-    reports = sorted(
-        cycle.reports.select_related("organisation", "unit", "council_member"),
-        key=lambda r: (group_order.get(r.group, 99), r.respondent_name.casefold(), r.pk),
-    )
+    ordered = _reports_in_order(cycle)
+    paginator = Paginator(ordered, REPORTS_PAGE_SIZE)
+    page_number = request.GET.get("page")
+    if failed_reopen:  # show the page with the form that needs correcting
+        order = list(ordered.values_list("pk", flat=True))
+        if failed_reopen[0] in order:
+            page_number = order.index(failed_reopen[0]) // REPORTS_PAGE_SIZE + 1
+    page = paginator.get_page(page_number)
+    reports = list(page.object_list)
     asked_groups = set()
     question_count = 0
     for groups in cycle.questions.values_list("respondent_groups", flat=True):
@@ -267,7 +322,10 @@ def _dashboard(
                     report_id=report.pk,
                     action=reverse("followup:report-reopen", kwargs={"pk": report.pk}),
                 )
-    submitted = sum(1 for r in reports if r.status == Report.Status.SUBMITTED)
+    rates = _group_rates(cycle)
+    submitted = sum(rate["submitted"] for rate in rates)
+    pending_count = sum(rate["asked"] for rate in rates) - submitted
+    pending = list(ordered.exclude(status=Report.Status.SUBMITTED)[:PENDING_SHOWN])
     return render(
         request,
         "followup/officer/cycle_detail.html",
@@ -275,8 +333,12 @@ def _dashboard(
             "cycle": cycle,
             "agreement": cycle.agreement,
             "reports": reports,
-            "pending": [r for r in reports if r.status != Report.Status.SUBMITTED],
-            "rates": _group_rates(reports),
+            "reports_page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "pending": pending,
+            "pending_count": pending_count,
+            "pending_more": max(0, pending_count - len(pending)),
+            "rates": rates,
             "submitted_count": submitted,
             "question_count": question_count,
             "asked_groups": [

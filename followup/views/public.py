@@ -14,6 +14,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from portal.pagecache import public_page
+
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
 
@@ -56,6 +58,7 @@ def _published(slug: str, pk: int) -> Cycle:
 
 
 @require_safe
+@public_page
 def evaluation(request, slug, pk):
     """A published evaluation, as it was frozen, with its PDF once that is ready."""
     cycle = _published(slug, pk)

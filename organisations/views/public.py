@@ -11,20 +11,37 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
+from portal.pagecache import public_page, versioned
 
 from .. import opendata
 from ..filters import PAGE_SIZE, RegisterFilterForm
 from ..models import Accession, ActivityArea, LegalForm, Organisation
 from ..permissions import can_edit_organisation
 
+
+class RegisterPaginator(Paginator):
+    """Counts the register's hits for a filter once per data version (the count reads every
+    active signatory; the page itself reads 25)."""
+
+    def __init__(self, *args, count_of: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_of = count_of
+
+    @cached_property
+    def count(self) -> int:
+        return versioned(f"register-count?{self.count_of}", lambda: Paginator.count.func(self))
+
+
 FILTER_ERRORS = _("Correct the marked field to see the organisations.")
 
 
 @require_safe
+@public_page
 def register(request):
     """The register of active signatories: search, filters, sorting and 25 rows a page.
 
@@ -40,7 +57,7 @@ def register(request):
             status=400,
         )
     organisations = form.filter(Organisation.objects.public_register())
-    paginator = Paginator(organisations, PAGE_SIZE)
+    paginator = RegisterPaginator(organisations, PAGE_SIZE, count_of=form.query_string())
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -57,6 +74,7 @@ def register(request):
 
 
 @require_safe
+@public_page
 def organisation_detail(request, pk: int):
     """An organisation's public page.
 
@@ -92,6 +110,7 @@ def organisation_detail(request, pk: int):
 
 
 @require_safe
+@public_page
 def open_data(request):
     """What the open data files hold, field by field, their licence and formats."""
     return render(

@@ -6,7 +6,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
+    "portal.pagecache.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -135,6 +136,16 @@ CACHES = {
 # Sessions are read from the cache and written through to the database, so every app server sees
 # every session, and emptying or restarting the cache (Redis) logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Public pages for anonymous visitors are cached by data version (portal/pagecache.py,
+# docs/performance.md): in the cache above for PORTAL_PAGE_CACHE_SECONDS at most, and by browsers
+# and proxies (nginx, a CDN) for PORTAL_PUBLIC_MAX_AGE seconds before they revalidate.
+PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
+PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 3600)
+PORTAL_PUBLIC_MAX_AGE = env_int("PORTAL_PUBLIC_MAX_AGE", 60)
+# Fragments of public pages (the register's form and table, an agreement's signatories, the
+# comparison, the list of agreements) are kept by data version for this long; 0 turns them off.
+PORTAL_FRAGMENT_CACHE_SECONDS = env_int("PORTAL_FRAGMENT_CACHE_SECONDS", 3600)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

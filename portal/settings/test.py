@@ -17,3 +17,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 PORTAL_BASE_URL = "http://testserver"
 # Tasks run at once, inside the test, unless a test selects the database backend itself.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Pages are rendered for every request in tests, so that a test sees the data its factories made
+# (factories do not go through the services that retire cached pages).
+# tests/portal/test_pagecache.py turns the page cache on to test it.
+PORTAL_PAGE_CACHE = False
+PORTAL_FRAGMENT_CACHE_SECONDS = 0

@@ -1,0 +1,545 @@
+"""A national-scale data set for benchmarks and scale tests, deterministic from a seed.
+
+At scale 1.0: 290 municipalities with an agreement each (the four loaded ones and 286 generated
+ones, each a copy of one of the four agreements' structure under a generated name), 50,000
+organisations, 100,000 accessions and ten years of follow-up: a closed yearly cycle per
+generated agreement with one report per active signatory, the largest municipality's last cycle
+answered in full and published, and its current cycle open with 5,000 reports. Smaller scales
+shrink every count (the query-count tests use 0.002 and 0.02).
+
+Everything generated is marked, so that it is never mistaken for real data and the generator
+refuses to run on a database that has any: generated municipalities' slugs start with ``gen-``,
+generated organisations' and accounts' e-mail addresses end in ``@generated.example``.
+
+Rows are written with ``bulk_create`` in batches, bypassing the services on purpose: the
+services' audit rows, e-mails and locks are per click, and a data set of this size is not made of
+clicks. Nothing here runs in the portal itself; ``manage.py generate_national_data`` calls it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from agreements import services as agreement_services
+from agreements.models import Agreement, Municipality
+from followup.compile import compile_evaluation
+from followup.models import Answer, Cycle, Evaluation, Question, Report, RespondentGroup
+from followup.services import questions_from_agreement
+from organisations.models import (
+    Accession,
+    ActivityArea,
+    LegalForm,
+    OfficerRole,
+    Organisation,
+)
+from organisations.validators import luhn_valid
+from portal.pagecache import public_data_changed
+
+MARK_DOMAIN = "generated.example"
+SLUG_PREFIX = "gen-"
+OFFICER_EMAIL = f"officer@{MARK_DOMAIN}"
+BATCH = 5000
+
+# At scale 1.0 (issue #7).
+MUNICIPALITIES = 290
+ORGANISATIONS = 50_000
+ACCESSIONS_PER_ORGANISATION = 2  # 100,000 accessions
+BIG_CYCLE_REPORTS = 5_000
+YEARS = 10
+
+REFUSED_REAL_DATA = (
+    "The database holds data that was not generated ({what}). generate_national_data adds "
+    "tens of thousands of made-up organisations beside it; run it on an empty database "
+    "(after migrate and load_agreements), or pass --force if this really is a test database."
+)
+NO_AGREEMENTS = "Load the agreements first: manage.py load_agreements."
+
+PLACE_HEADS = [
+    "Ek", "Björk", "Sjö", "Berg", "Lind", "Stor", "Norr", "Söder", "Väster", "Öster",
+    "Fors", "Hed", "Ask", "Gran", "Sand", "Strand", "Al", "Hassel", "Lövs", "Rönn",
+]  # fmt: skip
+PLACE_TAILS = [
+    "by", "köping", "holm", "vik", "dal", "berga", "sund", "hamn", "ås", "torp",
+    "näs", "fors", "lunda", "stad", "bo",
+]  # fmt: skip
+ORGANISATION_KINDS = [
+    "Föreningen", "Idrottsklubben", "Kulturföreningen", "Stiftelsen", "Scoutkåren",
+    "Hyresgästföreningen", "Pensionärsföreningen", "Studiecirkeln", "Kooperativet",
+    "Nätverket", "Församlingen", "Fritidsgården", "Musikföreningen", "Hembygdsföreningen",
+]  # fmt: skip
+ORGANISATION_NAMES = [
+    "Gemenskap", "Solrosen", "Framtid", "Grönskan", "Brobyggarna", "Läxhjälpen",
+    "Ungdomskraft", "Fotbollsvännerna", "Tillsammans", "Kompassen", "Livsglädje",
+    "Mötesplatsen", "Kvinnojouren", "Nattvandrarna", "Matkassen", "Språkcaféet",
+    "Kulturbron", "Seniorerna", "Friluftsfrämjandet", "Ridklubben", "Schackklubben",
+    "Körsångarna", "Vänskapen", "Trädgården", "Båtklubben", "Dansglädje",
+]  # fmt: skip
+COMMENTS = [
+    "Samverkan har blivit bättre sedan förra året, men vi behöver fler mötesplatser.",
+    "Vi har haft bra kontakt med förvaltningen om lokaler.",
+    "Dialogforumet var givande och vi vill att det blir två gånger om året.",
+    "Det är svårt att hinna med som ideell organisation när ansökningstiderna är korta.",
+]
+
+
+@dataclass
+class Counts:
+    municipalities: int
+    organisations: int
+    big_cycle_reports: int
+    years: int = YEARS
+
+    @classmethod
+    def at_scale(cls, scale: float) -> Counts:
+        return cls(
+            municipalities=max(2, round(MUNICIPALITIES * scale)),
+            organisations=max(20, round(ORGANISATIONS * scale)),
+            big_cycle_reports=max(5, round(BIG_CYCLE_REPORTS * scale)),
+        )
+
+
+@dataclass
+class Result:
+    municipalities: int = 0
+    organisations: int = 0
+    accessions: int = 0
+    cycles: int = 0
+    reports: int = 0
+    answers: int = 0
+    big_cycle_id: int | None = None
+    published_cycle_id: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def real_data(*, include_users: bool = True) -> list[str]:
+    """What in the database was not made by this generator (organisations, accounts)."""
+    found = []
+    organisations = Organisation.objects.exclude(email__endswith=f"@{MARK_DOMAIN}").count()
+    if organisations:
+        found.append(f"{organisations} organisations")
+    if include_users:
+        users = get_user_model().objects.exclude(email__endswith=f"@{MARK_DOMAIN}").count()
+        if users:
+            found.append(f"{users} accounts")
+    return found
+
+
+def is_generated() -> bool:
+    return Municipality.objects.filter(slug__startswith=SLUG_PREFIX).exists()
+
+
+def organisation_number(n: int) -> str:
+    """A valid NNNNNN-NNNN number (Luhn check digit), unique for each n below ten million."""
+    base = f"80{n:07d}"
+    for check in range(10):
+        if luhn_valid(base + str(check)):
+            return f"{base[:6]}-{base[6:]}{check}"
+    raise AssertionError("unreachable")
+
+
+def _batched(items: Iterable, size: int = BATCH) -> Iterable[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _bulk(model, objects: Iterable) -> int:
+    total = 0
+    for batch in _batched(objects):
+        model.objects.bulk_create(batch)
+        total += len(batch)
+    return total
+
+
+def _place_names(rng: random.Random, count: int) -> list[str]:
+    names = [head + tail for head in PLACE_HEADS for tail in PLACE_TAILS]
+    rng.shuffle(names)
+    result = []
+    for i in range(count):
+        name = names[i % len(names)]
+        result.append(name if i < len(names) else f"{name} {i // len(names) + 1}")
+    return result
+
+
+def _clone_agreements(rng: random.Random, count: int) -> list[Agreement]:
+    """Agreements under generated names, each a copy of one loaded agreement's structure."""
+    data_dir = settings.AGREEMENT_DATA_DIR
+    themes_file = agreement_services.read_themes_file(
+        data_dir / agreement_services.THEMES_FILE_NAME
+    )
+    theme_keys = {t.key for t in themes_file.themes}
+    templates = [
+        agreement_services.read_agreement_file(path, theme_keys)
+        for path in agreement_services.agreement_data_files(data_dir)
+    ]
+    report = agreement_services.LoadReport()
+    syncer = agreement_services._Syncer(report)
+    themes = agreement_services._sync_themes(syncer, themes_file)
+    agreements = []
+    for i, place in enumerate(_place_names(rng, count)):
+        template = templates[i % len(templates)]
+        slug = SLUG_PREFIX + slugify(place)
+        municipality = template.municipality.model_copy(
+            update={
+                "name": f"{place} kommun",
+                "short_name": place,
+                "slug": slug,
+                "website": None,
+            }
+        )
+        data = template.model_copy(
+            update={
+                "slug": slug,
+                "order": 100 + i,
+                "municipality": municipality,
+                "title": f"Överenskommelse om samverkan i {place}",
+            }
+        )
+        agreements.append(agreement_services._sync_agreement(syncer, data, themes))
+    return agreements
+
+
+def _organisation_names(rng: random.Random, place: str, count: int) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for _i in range(count):
+        name = f"{rng.choice(ORGANISATION_KINDS)} {rng.choice(ORGANISATION_NAMES)} i {place}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} {seen[name]}")
+    return names
+
+
+def generate(
+    *,
+    seed: int = 1,
+    scale: float = 1.0,
+    counts: Counts | None = None,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> Result:
+    """Write the data set (``counts`` overrides ``scale``).
+
+    The caller checks ``real_data()`` and ``is_generated()`` first.
+    """
+    rng = random.Random(seed)  # noqa: S311 (made-up data, not security)
+    counts = counts or Counts.at_scale(scale)
+    result = Result()
+    now = timezone.now()
+    this_year = timezone.localdate().year
+    clock = _Clock(result.timings)
+
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        # Municipalities and agreements: the loaded ones stay, the rest are generated.
+        loaded = Agreement.objects.count()
+        agreements = _clone_agreements(rng, max(1, counts.municipalities - loaded))
+        result.municipalities = loaded + len(agreements)
+        clock.lap("agreements")
+        progress(f"{result.municipalities} municipalities with agreements")
+
+        # Organisations: the first generated municipality is the largest (it has the cycle with
+        # the most reports); the others share the rest.
+        big, others = agreements[0], agreements[1:] or agreements[:1]
+        share = {big.pk: counts.big_cycle_reports}
+        rest = max(0, counts.organisations - counts.big_cycle_reports)
+        for i, agreement in enumerate(others):
+            share[agreement.pk] = (
+                share.get(agreement.pk, 0)
+                + rest // len(others)
+                + (1 if i < rest % len(others) else 0)
+            )
+        areas = list(ActivityArea.objects.values_list("pk", flat=True))
+        legal_forms = LegalForm.values
+        organisations = []
+        n = 0
+        for agreement in agreements:
+            municipality = agreement.municipality
+            for name in _organisation_names(rng, municipality.short_name, share[agreement.pk]):
+                n += 1
+                organisations.append(
+                    Organisation(
+                        name=name,
+                        organisation_number=organisation_number(n),
+                        legal_form=rng.choice(legal_forms),
+                        municipality_id=municipality.pk,
+                        email=f"info{n}@{MARK_DOMAIN}",
+                        city=municipality.short_name,
+                        description="En förening som finns bara i testdata.",
+                        created_at=now - datetime.timedelta(days=rng.randint(30, 3650)),
+                    )
+                )
+        result.organisations = _bulk(Organisation, organisations)
+        organisations = list(
+            Organisation.objects.filter(email__endswith=f"@{MARK_DOMAIN}")
+            .order_by("pk")
+            .values_list("pk", "municipality_id")
+        )
+        through = Organisation.activity_areas.through
+        _bulk(
+            through,
+            (
+                through(organisation_id=pk, activityarea_id=area)
+                for pk, _m in organisations
+                for area in rng.sample(areas, k=min(len(areas), rng.randint(1, 3)))
+            ),
+        )
+        clock.lap("organisations")
+        progress(f"{result.organisations} organisations")
+
+        # Accessions: two per organisation, an earlier one (withdrawn or rejected) and the
+        # current one (active for most, else pending or withdrawn). All of the largest
+        # municipality's organisations are active, so that its cycle has one report each.
+        by_municipality = {a.municipality_id: a for a in agreements}
+        versions = {a.pk: a.current_version for a in agreements}
+        active_by_agreement: dict[int, list[int]] = {a.pk: [] for a in agreements}
+        accessions = []
+        for pk, municipality_id in organisations:
+            agreement = by_municipality[municipality_id]
+            version = versions[agreement.pk]
+            first = now - datetime.timedelta(days=rng.randint(400, 3650))
+            second = first + datetime.timedelta(days=rng.randint(30, 360))
+            earlier = rng.choice([Accession.Status.WITHDRAWN, Accession.Status.REJECTED])
+            roll = rng.random()
+            if agreement.pk == big.pk or roll < 0.88:
+                current = Accession.Status.ACTIVE
+            elif roll < 0.94:
+                current = Accession.Status.PENDING
+            else:
+                current = Accession.Status.WITHDRAWN
+            for status, signed in ((earlier, first), (current, second)):
+                decided = signed + datetime.timedelta(days=rng.randint(1, 20))
+                accessions.append(
+                    Accession(
+                        organisation_id=pk,
+                        agreement_id=agreement.pk,
+                        version_id=version.pk,
+                        status=status,
+                        source=rng.choice(Accession.Source.values),
+                        declaration_text="Organisationen ansluter sig till överenskommelsen.",
+                        basis=Accession.Basis.SIGNATORY,
+                        signer_name="Testa Testsson",
+                        signer_title="Ordförande",
+                        signed_at=signed,
+                        decided_at=None if status == Accession.Status.PENDING else decided,
+                        rejection_reason=(
+                            "Uppgifterna kunde inte styrkas."
+                            if status == Accession.Status.REJECTED
+                            else ""
+                        ),
+                        withdrawn_at=decided if status == Accession.Status.WITHDRAWN else None,
+                    )
+                )
+            if current == Accession.Status.ACTIVE:
+                active_by_agreement[agreement.pk].append(pk)
+        result.accessions = _bulk(Accession, accessions)
+        clock.lap("accessions")
+        progress(f"{result.accessions} accessions")
+
+        # Ten years of yearly follow-up: a closed cycle per year and agreement, one report per
+        # active signatory. The largest municipality's last cycle is answered and published;
+        # its current one is open.
+        officer = _officer(big)
+        cycles = []
+        for agreement in agreements:
+            for year in range(this_year - counts.years, this_year):
+                cycles.append(
+                    Cycle(
+                        agreement_id=agreement.pk,
+                        version_id=versions[agreement.pk].pk,
+                        kind=Cycle.Kind.FOLLOWUP,
+                        title=f"Årlig uppföljning {year}",
+                        period_start=datetime.date(year, 1, 1),
+                        period_end=datetime.date(year, 12, 31),
+                        opens_on=datetime.date(year + 1, 1, 15),
+                        deadline=datetime.date(year + 1, 3, 1),
+                        status=Cycle.Status.CLOSED,
+                        created_by=officer,
+                        created_at=_aware(year + 1, 1, 10),
+                        opened_at=_aware(year + 1, 1, 15),
+                        closed_at=_aware(year + 1, 3, 2),
+                    )
+                )
+        cycles.append(
+            Cycle(
+                agreement_id=big.pk,
+                version_id=versions[big.pk].pk,
+                kind=Cycle.Kind.FOLLOWUP,
+                title=f"Årlig uppföljning {this_year}",
+                period_start=datetime.date(this_year, 1, 1),
+                period_end=datetime.date(this_year, 12, 31),
+                opens_on=timezone.localdate(),
+                deadline=timezone.localdate() + datetime.timedelta(days=42),
+                status=Cycle.Status.OPEN,
+                created_by=officer,
+                created_at=now,
+                opened_at=now,
+            )
+        )
+        result.cycles = _bulk(Cycle, cycles)
+        cycles = list(
+            Cycle.objects.filter(agreement__in=agreements).order_by("agreement", "period_start")
+        )
+        big_cycle = next(c for c in cycles if c.status == Cycle.Status.OPEN)
+        published = max(
+            (c for c in cycles if c.agreement_id == big.pk and c.status == Cycle.Status.CLOSED),
+            key=lambda c: c.period_start,
+        )
+        result.big_cycle_id, result.published_cycle_id = big_cycle.pk, published.pk
+
+        # The questions each agreement's cycles ask, made once per agreement and copied.
+        questions_of: dict[int, list[Question]] = {}
+        for agreement in agreements:
+            template = Cycle(version=versions[agreement.pk])
+            questions_of[agreement.pk] = questions_from_agreement(template)
+        _bulk(
+            Question,
+            (
+                _copy_question(question, cycle.pk)
+                for cycle in cycles
+                for question in questions_of[cycle.agreement_id]
+            ),
+        )
+        clock.lap("cycles")
+
+        reports = []
+        for cycle in cycles:
+            for i, pk in enumerate(active_by_agreement[cycle.agreement_id]):
+                if cycle.status == Cycle.Status.OPEN:
+                    status = [Report.Status.SUBMITTED, Report.Status.DRAFT][i % 3 // 2]
+                    status = Report.Status.NOT_STARTED if i % 5 == 4 else status
+                else:
+                    status = Report.Status.SUBMITTED if i % 10 else Report.Status.NOT_STARTED
+                saved = None if status == Report.Status.NOT_STARTED else cycle.opens_on
+                reports.append(
+                    Report(
+                        cycle_id=cycle.pk,
+                        group=RespondentGroup.ORGANISATIONS,
+                        organisation_id=pk,
+                        status=status,
+                        revision=0 if saved is None else 1,
+                        updated_at=_aware(saved.year, saved.month, saved.day) if saved else None,
+                        submitted_at=(
+                            _aware(saved.year, saved.month, saved.day)
+                            if status == Report.Status.SUBMITTED
+                            else None
+                        ),
+                    )
+                )
+        result.reports = _bulk(Report, reports)
+        del reports
+        clock.lap("reports")
+        progress(f"{result.cycles} cycles, {result.reports} reports")
+
+        # The published evaluation: every submitted report of that cycle answered.
+        questions = [
+            q
+            for q in Question.objects.filter(cycle=published)
+            if RespondentGroup.ORGANISATIONS in q.respondent_groups
+        ]
+        submitted = Report.objects.filter(
+            cycle=published, status=Report.Status.SUBMITTED
+        ).values_list("pk", flat=True)
+        result.answers = _bulk(
+            Answer, (_answer(rng, report, q) for report in submitted for q in questions)
+        )
+        Evaluation.objects.create(
+            cycle=published,
+            summary="Uppföljningen visar att samverkan har utvecklats under året.",
+            conclusions="Organisationerna ser dialogforumet som den viktigaste mötesplatsen.",
+            recommendations="Fortsätt med två dialogforum om året.",
+            revision=1,
+            compiled_at=published.closed_at,
+            frozen_data=compile_evaluation(published).as_json(),
+            published_at=published.closed_at + datetime.timedelta(days=30),
+            published_by=officer,
+        )
+        Cycle.objects.filter(pk=published.pk).update(status=Cycle.Status.PUBLISHED)
+        clock.lap("evaluation")
+        public_data_changed()
+        progress(f"{result.answers} answers in the published evaluation")
+    return result
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]):
+        import time
+
+        self._time = time.monotonic
+        self._last = self._time()
+        self.timings = timings
+
+    def lap(self, name: str) -> None:
+        now = self._time()
+        self.timings[name] = round(now - self._last, 2)
+        self._last = now
+
+
+def _aware(year: int, month: int, day: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(year, month, day, 12, 0))
+
+
+def _copy_question(question: Question, cycle_id: int) -> Question:
+    return Question(
+        cycle_id=cycle_id,
+        order=question.order,
+        source=question.source,
+        answer_kind=question.answer_kind,
+        respondent_groups=question.respondent_groups,
+        section=question.section,
+        text=question.text,
+        help_text=question.help_text,
+        principle_id=question.principle_id,
+        commitment_id=question.commitment_id,
+        followup_area_id=question.followup_area_id,
+    )
+
+
+def _answer(rng: random.Random, report_id: int, question: Question) -> Answer:
+    answer = Answer(report_id=report_id, question_id=question.pk)
+    kind = question.answer_kind
+    if kind == Question.AnswerKind.SCALE:
+        if rng.random() < 0.1:
+            answer.not_applicable = True
+        else:
+            answer.score = rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 4, 4, 2])[0]
+        if rng.random() < 0.002:
+            answer.comment = rng.choice(COMMENTS)
+    elif kind == Question.AnswerKind.COUNT:
+        answer.number = rng.randint(0, 12)
+    elif rng.random() < 0.01:
+        answer.text = rng.choice(COMMENTS)
+    return answer
+
+
+def _officer(agreement: Agreement):
+    """The largest municipality's officer, with two-factor authentication (for the dashboard)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    user = get_user_model().objects.create(
+        username="generated-officer",
+        email=OFFICER_EMAIL,
+        first_name="Generad",
+        last_name="Handläggare",
+        password=make_password(None),
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    # A secret of this data set only; the account has no usable password.
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "GENERATEDGENERATED"}
+    )
+    OfficerRole.objects.create(user=user, municipality=agreement.municipality)
+    return user

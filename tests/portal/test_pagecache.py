@@ -1,0 +1,147 @@
+"""Public pages are cached by data version, with HTTP caching headers; a change shows at once."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from agreements.models import Agreement
+from organisations import services
+from organisations.models import Accession
+from portal.pagecache import public_data_changed
+from tests.factories import AccessionFactory, OrganisationFactory, mfa_officer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PORTAL_PAGE_CACHE = True
+
+
+def _record(organisation, officer):
+    return services.accession_record(
+        organisation=organisation,
+        version=Agreement.objects.get(slug="goteborg").current_version,
+        officer=officer,
+        source=Accession.Source.PAPER,
+        signature=services.Signature(
+            basis=Accession.Basis.SIGNATORY,
+            signer_name="Anna Andersson",
+            signer_title="Ordförande",
+            declaration_confirmed=True,
+        ),
+        signed_on=datetime.date(2026, 1, 15),
+    )
+
+
+def test_anonymous_register_is_served_from_the_cache_with_public_headers(client):
+    AccessionFactory(organisation=OrganisationFactory(name="Föreningen Solrosen"))
+    first = client.get("/organisationer/")
+    second = client.get("/organisationer/")
+    assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert "Föreningen Solrosen" in second.content.decode()
+    assert "public" in second["Cache-Control"] and "max-age=60" in second["Cache-Control"]
+    assert second["ETag"] and second["Last-Modified"]
+    assert "Cookie" in second["Vary"]
+    assert not second.cookies, "a page cached for everyone sets no cookie"
+    assert b"csrfmiddlewaretoken" not in second.content
+
+
+def test_a_new_accession_is_on_the_register_at_once(client):
+    client.get("/organisationer/")
+    organisation = OrganisationFactory(name="Föreningen Nykomlingen")
+    assert "Nykomlingen" not in client.get("/organisationer/").content.decode()
+    _record(organisation, mfa_officer("goteborg"))
+    response = client.get("/organisationer/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Nykomlingen" in response.content.decode()
+    assert "Nykomlingen" in client.get("/organisationer/?q=nykom").content.decode()
+
+
+def test_a_withdrawal_leaves_the_register_and_the_organisation_page_at_once(client):
+    organisation = OrganisationFactory(name="Föreningen Avgången")
+    accession = _record(organisation, mfa_officer("goteborg"))
+    assert "Avgången" in client.get("/organisationer/").content.decode()
+    assert client.get(f"/organisationer/{organisation.pk}/").status_code == 200
+    services.accession_withdraw(accession=accession, user=None, reason="")
+    assert "Avgången" not in client.get("/organisationer/").content.decode()
+    assert client.get(f"/organisationer/{organisation.pk}/").status_code == 404
+
+
+def test_an_edited_organisation_shows_its_new_name_at_once(client):
+    organisation = AccessionFactory(
+        organisation=OrganisationFactory(name="Gamla namnet")
+    ).organisation
+    public_data_changed()
+    assert "Gamla namnet" in client.get(f"/organisationer/{organisation.pk}/").content.decode()
+    organisation.name = "Nya namnet"
+    services.organisation_update(organisation=organisation, actor=None)
+    page = client.get(f"/organisationer/{organisation.pk}/").content.decode()
+    assert "Nya namnet" in page and "Gamla namnet" not in page
+
+
+def test_conditional_get_is_answered_304_until_the_data_changes(client):
+    first = client.get("/")
+    again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    since = client.get("/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+    public_data_changed()
+    changed = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_each_language_has_its_own_cached_page(client, english):
+    swedish = client.__class__().get("/jamfor/")
+    assert swedish["Content-Language"] == "sv"
+    page = english.get("/jamfor/")
+    assert page["Content-Language"] == "en"
+    assert page.content != swedish.content
+    assert page["ETag"] != swedish["ETag"]
+
+
+def test_signed_in_visitors_get_a_fresh_private_page(client):
+    officer = mfa_officer("goteborg")
+    client.get("/organisationer/")  # cached for anonymous visitors
+    client.force_login(officer)
+    response = client.get("/organisationer/")
+    assert "X-Page-Cache" not in response
+    assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_errors_are_not_cached(client):
+    assert client.get("/organisationer/999999/").status_code == 404
+    response = client.get("/organisationer/?year=abc")
+    assert response.status_code == 400 and "X-Page-Cache" not in response
+    assert "public" not in response.get("Cache-Control", "")
+
+
+def test_any_successful_post_retires_the_cached_pages(client):
+    first = client.get("/")
+    client.post("/i18n/setlang/", {"language": "sv", "next": "/"})
+    assert client.get("/")["ETag"] != first["ETag"]
+
+
+def test_language_switch_needs_no_token_but_refuses_other_sites(client):
+    response = client.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/"},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    refused = client.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/"},
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert refused.status_code == 403
+    by_referer = client.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/"},
+        HTTP_REFERER="https://evil.example/page",
+    )
+    assert by_referer.status_code == 403
