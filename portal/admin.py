@@ -7,6 +7,9 @@ from django.db import models
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from .models import OutgoingMail
 
 # Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -35,3 +38,41 @@ class PortalAdminSite(admin.AdminSite):
             messages.warning(request, _(ADMIN_NEEDS_MFA))
             return redirect("mfa_activate_totp")
         return redirect(next_url)
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Read-only: the record of what the portal sent to whom. Nothing is added, edited or deleted
+    here; an operator queues unsent messages again with ``manage.py send_pending_mail``."""
+
+    list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["subject", "recipients"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "recipients",
+        "subject",
+        "body",
+        "template",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "last_error",
+        "sent_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_lazy("recipients"))
+    def recipient_list(self, obj):
+        return ", ".join(obj.recipients)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
