@@ -7,6 +7,7 @@ import datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # How many times the task worker tries to hand a message to the mail server before it gives up
 # (an operator can queue it again with `manage.py send_pending_mail --retry-failed`).
@@ -48,7 +49,7 @@ class OutgoingMail(models.Model):
 
     recipients = models.JSONField(_("recipients"), default=list)
     subject = models.CharField(_("subject"), max_length=998)
-    body = models.TextField(_("body"))
+    body = models.TextField(pgettext_lazy("e-mail", "body"))
     template = models.CharField(_("template"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
