@@ -110,7 +110,7 @@ def mail_deliver(mail_id: int) -> str:
 
 def _attempt_failed(mail: OutgoingMail, exc: Exception) -> str:
     attempts = mail.attempts + 1
-    error = f"{timezone.now():%Y-%m-%d %H:%M:%S} {type(exc).__name__}: {exc}"[:1000]
+    error = f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {type(exc).__name__}: {exc}"[:1000]
     if attempts >= MAIL_MAX_ATTEMPTS:
         status, next_attempt = OutgoingMail.Status.FAILED, mail.next_attempt_at
         logger.error("e-mail %s not sent after %s attempts: %s", mail.pk, attempts, error)
@@ -136,16 +136,17 @@ def mail_requeue(*, retry_failed: bool = False, all_pending: bool = False) -> in
     (for an operator who knows the mail server is back).
     """
     now = timezone.now()
+    ids: set[int] = set()
     if retry_failed:
-        OutgoingMail.objects.filter(status=OutgoingMail.Status.FAILED).update(
-            status=OutgoingMail.Status.PENDING, attempts=0, next_attempt_at=now
-        )
+        failed = OutgoingMail.objects.filter(status=OutgoingMail.Status.FAILED)
+        ids.update(failed.values_list("pk", flat=True))
+        failed.update(status=OutgoingMail.Status.PENDING, attempts=0, next_attempt_at=now)
     pending = OutgoingMail.objects.unsent()
     if all_pending:
         pending.update(next_attempt_at=now)
     else:
         pending = pending.overdue(now)
-    ids = list(pending.values_list("pk", flat=True))
-    for mail_id in ids:
+    ids.update(pending.values_list("pk", flat=True))
+    for mail_id in sorted(ids):
         mail_enqueue(mail_id)
     return len(ids)
