@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data
+.PHONY: cluster run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (python3 is %d.%d); set PYTHON=python3.11" % sys.version_info[:2])'
@@ -50,6 +50,11 @@ test-sqlite: $(BIN)/.installed
 test-postgres: $(BIN)/.installed
 	@echo "== Test suite on PostgreSQL =="
 	scripts/with-postgres $(BIN)/pytest
+
+## cluster: PostgreSQL, Redis, two app servers, two task workers and nginx on loopback, and checks
+## that sessions, rate limits, files and tasks are shared and that stopping one server loses nothing
+cluster: $(BIN)/.installed
+	ops/cluster/run
 
 ## messages: update the Swedish catalogue from the code, and compile it
 messages: $(BIN)/.installed

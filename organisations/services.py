@@ -681,3 +681,109 @@ def user_delete(*, user) -> None:
     user.set_unusable_password()
     user.save()
     security_log.info("user %s deleted their account (anonymised)", user.pk)
+
+
+# --- Onboarding a municipality: its officers and council members ---------------------------------
+
+UNIT_OF_OTHER_MUNICIPALITY = _("The unit belongs to another municipality.")
+BODY_OF_OTHER_AGREEMENT = _("The council belongs to another agreement.")
+
+
+def _account_for_role(*, email: str, first_name: str = "", last_name: str = ""):
+    """The account with this e-mail address, made if there is none.
+
+    A new account has no password (the person sets one with "Forgot your password?", which proves
+    they read the address) and its address counts as verified, because the municipality vouches
+    for it. Officers and council members must then add two-factor authentication before they
+    reach their pages.
+    """
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    email = get_user_model().objects.normalize_email(email.strip()).lower()
+    address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+    if address:
+        return address.user, False
+    user = get_user_model()(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user, True
+
+
+@transaction.atomic
+def officer_add(
+    *,
+    email: str,
+    municipality,
+    unit=None,
+    first_name: str = "",
+    last_name: str = "",
+    actor: str = "",
+):
+    """Make the person with this address an officer of the municipality (or one of its units).
+
+    Returns ``(role, account_created, role_created)``; adding the same role twice changes nothing.
+    """
+    from .models import OfficerRole
+
+    if unit is not None and unit.municipality_id != municipality.pk:
+        raise ValidationError({"unit": UNIT_OF_OTHER_MUNICIPALITY})
+    user, account_created = _account_for_role(
+        email=email, first_name=first_name, last_name=last_name
+    )
+    role, role_created = OfficerRole.objects.get_or_create(
+        user=user, municipality=municipality, unit=unit
+    )
+    if role_created:
+        security_log.info(
+            "officer role granted: user=%s municipality=%s unit=%s by %s",
+            user.pk,
+            municipality.slug,
+            getattr(unit, "pk", None),
+            actor or "-",
+        )
+    return role, account_created, role_created
+
+
+@transaction.atomic
+def council_member_add(
+    *,
+    email: str,
+    agreement,
+    side: str,
+    body=None,
+    first_name: str = "",
+    last_name: str = "",
+    actor: str = "",
+):
+    """Make the person with this address a member of the agreement's council.
+
+    Without ``body``, the council of the version in force (the body marked ``is_council`` in the
+    data file). Returns ``(membership, account_created, membership_created)``.
+    """
+    from .models import CouncilMembership
+
+    if side not in CouncilMembership.Side.values:
+        raise ValidationError({"side": _("Choose the municipality or civil society.")})
+    version = agreement.current_version
+    if body is None and version is not None:
+        body = version.bodies.filter(is_council=True).order_by("pk").first()
+    if body is not None and body.version.agreement_id != agreement.pk:
+        raise ValidationError({"body": BODY_OF_OTHER_AGREEMENT})
+    user, account_created = _account_for_role(
+        email=email, first_name=first_name, last_name=last_name
+    )
+    membership, created = CouncilMembership.objects.get_or_create(
+        user=user, agreement=agreement, defaults={"body": body, "side": side}
+    )
+    if created:
+        security_log.info(
+            "council membership granted: user=%s agreement=%s side=%s by %s",
+            user.pk,
+            agreement.slug,
+            side,
+            actor or "-",
+        )
+    return membership, account_created, created

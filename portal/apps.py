@@ -18,8 +18,18 @@ def log_failed_login(sender, credentials, request=None, **kwargs):
     """A failed login is a security event (the password is never logged)."""
     import logging
 
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
     who = credentials.get("email") or credentials.get("username") or ""
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    address = ""
+    if request is not None:
+        # The client's address as allauth's rate limits see it: behind nginx, from
+        # X-Forwarded-For (ALLAUTH_TRUSTED_PROXY_COUNT), not nginx's own address.
+        try:
+            address = get_adapter(request).get_client_ip(request)
+        except PermissionDenied:
+            address = request.META.get("REMOTE_ADDR", "")
     logging.getLogger("portal.security").warning("failed login for %r from %s", who, address)
 
 

@@ -111,8 +111,11 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads and generated files (evaluation PDFs in "default", uploaded minutes in "private") live
+# under PORTAL_VAR_DIR. With more than one app server or worker host, that directory is a shared
+# file system (NFS) mounted at the same path on every host; see docs/operations.md.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # MEDIA_ROOT
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "private", "base_url": None},
@@ -120,14 +123,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The default cache is shared by every server process (allauth's rate-limit counters live here):
-# the database by default, Redis in production (CACHE_URL, see docs/operations.md).
+# The default cache is shared by every server process (allauth's rate-limit counters and the
+# cached agreement PDFs live here): the database by default, Redis in production when REDIS_URL is
+# set (portal/settings/production.py, docs/operations.md). Never a per-process memory cache.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
     }
 }
+# Sessions are read from the cache and written through to the database, so every app server sees
+# every session, and emptying or restarting the cache (Redis) logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

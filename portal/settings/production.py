@@ -3,14 +3,26 @@
 See docs/operations.md and .env.example.
 """
 
+from pathlib import Path
+
 from .base import *
 from .env import env_bool, env_int, env_list, env_str
+
+# Everything a request needs is shared between app servers: the database (DATABASE_URL, read in
+# base.py), the cache (below), sessions (cached_db: the cache in front of the database), files
+# (PORTAL_VAR_DIR on shared storage) and the task queue (the database). An app server keeps
+# nothing of its own that another one would need, so servers can be added and removed at will.
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# nginx in front terminates TLS and says so in X-Forwarded-Proto (ops/nginx/portal.conf).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address for allauth's per-IP rate limits: behind N proxies that each append to
+# X-Forwarded-For, the N-th address from the right. Without this every visitor would share the
+# proxy's address and one visitor's failed logins would lock everybody out.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PORTAL_TRUSTED_PROXY_COUNT", 1)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -20,7 +32,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# SMTP in production. A staging server or the cluster check may write mail to files instead:
+# DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend and EMAIL_FILE_PATH.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -41,3 +56,21 @@ if _log_file:
     }
     LOGGING["root"]["handlers"] = ["console", "file"]
 ADMINS = []  # no error e-mails: errors are in the log
+
+# The shared cache: Redis when REDIS_URL is set (redis://host:6379/0, rediss:// for TLS), else the
+# database cache from base.py, which every server shares as well. Short socket timeouts, so that a
+# hung Redis shows up as errors in the log instead of hanging every worker.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
+# Static files are collected on each app server (manage.py collectstatic) and may stay on its
+# local disk; uploads and generated files (PORTAL_VAR_DIR/media, /private) must be shared.
+STATIC_ROOT = Path(env_str("PORTAL_STATIC_ROOT", str(STATIC_ROOT)))

@@ -1,0 +1,125 @@
+"""Production settings share everything between app servers; the worker canary.
+
+The running proof with two app servers, two workers, Redis and nginx is `make cluster`
+(ops/cluster/run); these tests hold the settings it relies on.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from portal import canary
+from tests.factories import RepresentativeFactory
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "cache": settings.CACHES["default"],
+    "session": settings.SESSION_ENGINE,
+    "tasks": settings.TASKS["default"]["BACKEND"],
+    "proxies": settings.ALLAUTH_TRUSTED_PROXY_COUNT,
+    "media": str(settings.MEDIA_ROOT),
+    "private": str(settings.STORAGES["private"]["OPTIONS"]["location"]),
+    "static": str(settings.STATIC_ROOT),
+    "email": settings.EMAIL_BACKEND,
+}))
+"""
+
+
+def production_settings(**environ) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DJANGO_SECRET_KEY": "not-a-real-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "samverkan.example.se",
+        **environ,
+    }
+    for name in ("REDIS_URL", "PORTAL_STATIC_ROOT", "DJANGO_EMAIL_BACKEND"):
+        if name not in environ:
+            env.pop(name, None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup();" + PRINT_SETTINGS],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_production_with_redis_shares_cache_sessions_files_and_tasks():
+    values = production_settings(
+        REDIS_URL="redis://cache.internal:6379/1",
+        PORTAL_VAR_DIR="/srv/portal-shared",
+        PORTAL_STATIC_ROOT="/var/cache/portal-static",
+    )
+    assert values["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+    assert values["tasks"] == "django_tasks_db.DatabaseBackend"
+    assert values["media"] == "/srv/portal-shared/media"
+    assert values["private"] == "/srv/portal-shared/private"
+    assert values["static"] == "/var/cache/portal-static"
+    # Behind nginx: the client's address comes from X-Forwarded-For, for per-IP rate limits.
+    assert values["proxies"] == 1
+    assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_without_redis_keeps_the_shared_database_cache():
+    values = production_settings()
+    assert values["cache"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.mark.django_db
+def test_session_survives_the_cache_being_emptied(client):
+    """A Redis restart or eviction logs nobody out: the session is also in the database."""
+    user = RepresentativeFactory().user
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+        client.force_login(user)
+        assert client.get("/mina-sidor/").status_code == 200
+        cache.clear()
+        assert client.get("/mina-sidor/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_worker_canary_records_each_run(tmp_path, settings, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("worker_canary", "--count", "3", "--record")
+    lines = canary.runs_log().read_text().splitlines()
+    assert len(lines) == 3
+    assert len({line.split(" ")[0] for line in lines}) == 3
+    assert capsys.readouterr().out.count("SUCCESSFUL") == 3
+
+
+@pytest.mark.django_db
+def test_worker_canary_fails_when_no_worker_runs_the_task(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with pytest.raises(CommandError, match="is a task worker"):
+        call_command("worker_canary", "--timeout", "0.5")
+
+
+@pytest.mark.django_db
+def test_behind_nginx_limits_and_logs_use_the_clients_address(client, settings, caplog):
+    """nginx appends the client's address to X-Forwarded-For; with one trusted proxy, the failed
+    login is logged (and rate-limited) under that address, not under nginx's."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    with caplog.at_level("WARNING", logger="portal.security"):
+        client.post(
+            "/konto/login/",
+            {"login": "nobody@example.se", "password": "wrong-password"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+            REMOTE_ADDR="127.0.0.1",
+        )
+    assert "failed login for 'nobody@example.se' from 198.51.100.7" in caplog.text
