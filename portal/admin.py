@@ -1,43 +1,14 @@
-"""The admin site: reached through the site's own login (allauth, with its rate limits), and only
-by staff who use two-factor authentication."""
+"""The portal's own models in the admin. The admin site itself is portal/admin_site.py (kept apart:
+Django imports the site's class before the admin modules, and a registration made while the
+site is being built would be lost)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.shortcuts import redirect, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _lazy
 
+from .admin_site import ADMIN_NEEDS_MFA, URL_FIELD_OVERRIDES, PortalAdminSite
 from .models import OutgoingMail
 
-# Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
-URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
-
-ADMIN_NEEDS_MFA = _("The admin site requires two-factor authentication. Activate it to continue.")
-
-
-class PortalAdminSite(admin.AdminSite):
-    def has_permission(self, request):
-        from organisations.permissions import has_mfa
-
-        return super().has_permission(request) and has_mfa(request.user)
-
-    def login(self, request, extra_context=None):
-        """Send people to the site's login page; staff without MFA to activate it first."""
-        from organisations.permissions import has_mfa
-
-        next_url = request.GET.get("next") or resolve_url("admin:index")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = resolve_url("admin:index")
-        if not request.user.is_authenticated:
-            return redirect(f"{resolve_url('account_login')}?next={next_url}")
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied
-        if not has_mfa(request.user):
-            messages.warning(request, _(ADMIN_NEEDS_MFA))
-            return redirect("mfa_activate_totp")
-        return redirect(next_url)
+__all__ = ["ADMIN_NEEDS_MFA", "URL_FIELD_OVERRIDES", "OutgoingMailAdmin", "PortalAdminSite"]
 
 
 @admin.register(OutgoingMail)

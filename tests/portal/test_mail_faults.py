@@ -336,3 +336,24 @@ def test_a_real_smtp_server_that_refuses_and_then_accepts(django_capture_on_comm
     assert message.attempts == 2
     assert len(server.messages) == 1
     assert rep.user.email.encode() in server.messages[0]
+
+
+def test_outgoing_mail_is_readable_in_the_admin_and_never_changed_or_deleted(client):
+    from tests.factories import UserFactory
+
+    message = send_templated_mail(
+        to=["someone@example.se"],
+        template="organisations/email/access_request",
+        context={"request": None, "url": "/"},
+    )
+    client.force_login(with_mfa(UserFactory(is_staff=True, is_superuser=True)))
+    listing = client.get("/admin/portal/outgoingmail/")
+    assert listing.status_code == 200
+    assert "someone@example.se" in listing.content.decode()
+    detail = client.get(f"/admin/portal/outgoingmail/{message.pk}/change/")
+    assert detail.status_code == 200
+    assert 'type="submit"' not in detail.content.decode().split('id="content-main"')[1]
+    assert client.get("/admin/portal/outgoingmail/add/").status_code == 403
+    delete_url = f"/admin/portal/outgoingmail/{message.pk}/delete/"
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert OutgoingMail.objects.filter(pk=message.pk).exists()
