@@ -175,7 +175,7 @@ class Representative(HttpUser):
             self.client.get(self.url, name="/rapporter/[id]/")
             return
         self.saves += 1
-        self._save(submit=self.saves >= 6 and random.random() < 0.3)
+        self._save(submit=self.saves >= 3 and random.random() < 0.5)
 
     def _save(self, *, submit: bool) -> None:
         page = self.client.get(self.url, name="/rapporter/[id]/")
