@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: load-test cluster run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data
+.PHONY: load-test cluster run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data e2e-deps test-browser
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (python3 is %d.%d); set PYTHON=python3.11" % sys.version_info[:2])'
@@ -43,13 +43,31 @@ lint: $(BIN)/.installed
 check-migrations: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
 
-test-sqlite: $(BIN)/.installed
+test-sqlite: $(BIN)/.installed e2e-deps
 	@echo "== Test suite on SQLite =="
 	$(BIN)/pytest
 
 test-postgres: $(BIN)/.installed
-	@echo "== Test suite on PostgreSQL =="
-	scripts/with-postgres $(BIN)/pytest
+	@echo "== Test suite on PostgreSQL (the browser tests run in the SQLite pass: docs/accessibility-testing.md) =="
+	scripts/with-postgres $(BIN)/pytest -m "not browser"
+
+## e2e-deps: axe-core and vnu-jar for the browser tests (tests/e2e), at the versions pinned in its
+## package-lock.json; without npm (or Chromium, Java) the browser tests are reported as not run
+E2E := tests/e2e
+e2e-deps: $(E2E)/node_modules/.installed
+$(E2E)/node_modules/.installed: $(E2E)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd $(E2E) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+	  echo "npm is missing, so the browser tests will NOT run: sudo apt-get install nodejs npm"; \
+	  test "$$CI" != true; \
+	fi
+	@command -v /usr/bin/chromium >/dev/null && command -v java >/dev/null || \
+	  echo "Chromium or Java is missing, so the browser tests will NOT run: sudo apt-get install chromium default-jre-headless"
+
+## test-browser: only the browser journeys (Chromium, axe-core, Nu Html Checker), on SQLite
+test-browser: $(BIN)/.installed e2e-deps
+	$(BIN)/pytest -m browser
 
 ## cluster: PostgreSQL, Redis, two app servers, two task workers and nginx on loopback, and checks
 ## that sessions, rate limits, files and tasks are shared and that stopping one server loses nothing

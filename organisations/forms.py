@@ -169,11 +169,17 @@ class SignatureForm(forms.Form):
         required=False,
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
-    signer_name = forms.CharField(label=_("Your full name"), max_length=200)
+    # autocomplete names the purpose of fields about the signer (WCAG 1.3.5).
+    signer_name = forms.CharField(
+        label=_("Your full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     signer_title = forms.CharField(
         label=_("Your title or role in the organisation"),
         max_length=200,
         help_text=_("For example chair, secretary or authorised signatory."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
 
     def __init__(self, *args, submit_label=None, **kwargs):

@@ -1,5 +1,6 @@
 """The portal's own pages: home, the statements every public-sector site publishes, health."""
 
+import datetime
 import logging
 import sys
 
@@ -19,9 +20,21 @@ def home(request):
     return render(request, "portal/home.html", {"agreements": agreements})
 
 
+# How the accessibility statement says the site was tested: the tools of the browser tests
+# (tests/e2e) at the versions used on the date of testing. A test holds these to
+# tests/e2e/package-lock.json and the installed Playwright (test_accessibility_statement.py).
+ACCESSIBILITY_TESTING = {
+    "date": datetime.date(2026, 11, 23),
+    "playwright": "1.65.2",
+    "chromium": "156",
+    "axe_core": "4.14.1",
+    "vnu": "26.9.27",
+}
+
+
 @require_safe
 def accessibility(request):
-    return render(request, "portal/accessibility.html")
+    return render(request, "portal/accessibility.html", {"testing": ACCESSIBILITY_TESTING})
 
 
 @require_safe

@@ -1,6 +1,10 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 
+from agreements.models import Agreement
 from agreements.services import agreements_load
 
 
@@ -9,6 +13,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the four published agreements once, into the test database every test starts from."""
     with django_db_blocker.unblock():
         agreements_load()
+
+
+@pytest.fixture
+def _seed_data_back(django_db_blocker):
+    """After the flush that ends a transactional test, put back what the session loaded once.
+
+    Request it before ``transactional_db`` (see ``committed_db`` in tests/security and tests/e2e),
+    so it is set up before the flush's fixture and torn down after it. Without this, every later
+    test would find no agreements (loaded once per session, above) and no areas of activity (a
+    data migration adds them).
+    """
+    yield
+    with django_db_blocker.unblock():
+        loaded = agreements_load()
+        migration = importlib.import_module("organisations.migrations.0002_activity_areas")
+        migration.add_areas(apps, None)
+        assert Agreement.objects.count() == len(loaded.agreements)
 
 
 @pytest.fixture(autouse=True)

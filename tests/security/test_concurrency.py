@@ -8,16 +8,13 @@ same refusals, one actor after the other, are proved on every database by the se
 the end of this file.
 """
 
-import importlib
 import threading
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 
 from agreements.models import Agreement, AgreementVersion
-from agreements.services import agreements_load
 from followup import services as followup
 from followup.models import Answer, Report, ReportVersion
 from organisations import services
@@ -45,23 +42,6 @@ DECISIONS = {
 
 
 # --- A committed database, and the data every test starts from put back after it ---------------
-
-
-@pytest.fixture
-def _seed_data_back(django_db_blocker):
-    """After the flush that ends a transactional test, put back what the session loaded once.
-
-    Requested before ``transactional_db`` (see ``committed_db``), so it is set up before the
-    flush's fixture and torn down after it. Without this, every later test would find no
-    agreements (tests/conftest.py loads them once per session) and no areas of activity (a data
-    migration adds them).
-    """
-    yield
-    with django_db_blocker.unblock():
-        loaded = agreements_load()
-        migration = importlib.import_module("organisations.migrations.0002_activity_areas")
-        migration.add_areas(apps, None)
-        assert Agreement.objects.count() == len(loaded.agreements)
 
 
 @pytest.fixture
