@@ -20,10 +20,7 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import OperationalError, connection, connections
 
-from tests.security.test_concurrency import (  # noqa: F401  (fixtures)
-    _seed_data_back,
-    committed_db,
-)
+from tests.security.test_concurrency import committed_db  # noqa: F401  (a fixture)
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
