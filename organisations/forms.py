@@ -8,7 +8,7 @@ from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
@@ -27,14 +27,46 @@ MINUTES_UNREADABLE = _(
 )
 MINUTES_TOO_LARGE = _("The file is too large: the minutes may be at most %(limit)s.")
 ALREADY_REPRESENTATIVE = _("This person is already a representative of the organisation.")
+NUMBER_NOT_CARRIED = _(
+    "The organisation number sent with the request is not valid. Go back to the organisation's "
+    "registration and try again."
+)
 
 # Legal forms that may lack an organisation number (a network without one says why).
 NUMBERLESS_LEGAL_FORMS = (LegalForm.NETWORK, LegalForm.OTHER)
 
 
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, but an id beyond what the database can hold is an invalid choice.
+
+    Django sends such an id to the database in an ``IN (…)`` query, where it overflows (an
+    OverflowError on SQLite, a DataError on PostgreSQL): a 500 for a hand-made request.
+    """
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        model_field = self.queryset.model._meta.get_field(key) if key != "pk" else None
+        model_field = model_field or self.queryset.model._meta.pk
+        low, high = connection.ops.integer_field_range(model_field.get_internal_type())
+        for item in value or ():
+            try:
+                number = int(str(item).strip())
+            except ValueError:
+                continue  # Django refuses it as not an id
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)
+
+
 def _formfield(field, **kwargs):
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"  # what people mean when they leave it out
+    if isinstance(field, models.ManyToManyField):
+        kwargs["form_class"] = ModelMultipleChoiceField
     return field.formfield(**kwargs)
 
 
@@ -296,3 +328,11 @@ class AccessRequestForm(forms.Form):
         if form_action:
             self.helper.form_action = form_action
         self.helper.layout = Layout("organisation_number", "message", _submit(_("Ask for access")))
+
+    def clean(self):
+        cleaned = super().clean()
+        # The number travels in a hidden field, whose own errors a page does not show: say it
+        # above the form instead.
+        if self.errors.pop("organisation_number", None):
+            self.add_error(None, NUMBER_NOT_CARRIED)
+        return cleaned
