@@ -316,9 +316,13 @@ def test_reminders_run_by_the_database_task_worker(
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
+    # The reminder falls on yesterday (at 08:00, already past at any hour of today), so the
+    # worker runs it at once: a reminder due today would wait until 08:00 when run before then.
     today = datetime.date.today()
     Cycle.objects.filter(pk=cycle.pk).update(
-        opens_on=today, deadline=today + datetime.timedelta(days=7), reminder_days_before=7
+        opens_on=today - datetime.timedelta(days=1),
+        deadline=today + datetime.timedelta(days=6),
+        reminder_days_before=7,
     )
     cycle.refresh_from_db()
     rep = RepresentativeFactory()
