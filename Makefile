@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: cluster run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data e2e-deps test-browser
+.PHONY: bench load-test cluster run test lint check-migrations test-sqlite test-postgres messages lock clean-venv serve data e2e-deps test-browser
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (python3 is %d.%d); set PYTHON=python3.11" % sys.version_info[:2])'
@@ -78,6 +78,11 @@ cluster: $(BIN)/.installed
 ## the tables in docs/performance.md. Needs PostgreSQL, redis-server, nginx, wrk and chromium.
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## load-test: locust, 50 users for 60 s, against gunicorn on a throwaway PostgreSQL; checks that no
+## acknowledged write is lost (bench/load/, by hand, not part of `make test`; figures in docs/security.md)
+load-test: $(BIN)/.installed
+	bench/load/run
 
 ## messages: update the Swedish catalogue from the code, and compile it
 messages: $(BIN)/.installed

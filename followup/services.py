@@ -390,13 +390,18 @@ def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = No
         "organisation", "unit", "council_member"
     )
     for report in pending:
-        send_templated_mail(
-            to=report_recipients(report),
-            template="followup/email/reminder",
-            context={"report": report, "cycle": cycle, "url": site_url(report.get_absolute_url())},
-        )
-        report.last_reminded_at = now
-        report.save(update_fields=["last_reminded_at"])
+        with transaction.atomic():  # the stored message and the reminder's date go together
+            send_templated_mail(
+                to=report_recipients(report),
+                template="followup/email/reminder",
+                context={
+                    "report": report,
+                    "cycle": cycle,
+                    "url": site_url(report.get_absolute_url()),
+                },
+            )
+            report.last_reminded_at = now
+            report.save(update_fields=["last_reminded_at"])
         sent += 1
     return sent
 
@@ -596,16 +601,14 @@ def report_reopen(*, report: Report, officer, reason: str) -> Report:
         note=reason.strip(),
         answers=report_snapshot(report),
     )
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=report_recipients(report),
-            template="followup/email/reopened",
-            context={
-                "report": report,
-                "reason": reason.strip(),
-                "url": site_url(report.get_absolute_url()),
-            },
-        )
+    send_templated_mail(
+        to=report_recipients(report),
+        template="followup/email/reopened",
+        context={
+            "report": report,
+            "reason": reason.strip(),
+            "url": site_url(report.get_absolute_url()),
+        },
     )
     return report
 
@@ -660,12 +663,10 @@ def evaluation_send_to_council(*, cycle: Cycle, officer) -> Cycle:
     cycle.status = Cycle.Status.IN_REVIEW
     cycle.save(update_fields=["status"])
     members = CouncilMembership.objects.filter(agreement=cycle.agreement).select_related("user")
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=[m.user.email for m in members],
-            template="followup/email/review",
-            context={"cycle": cycle, "url": site_url(cycle.evaluation.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=[m.user.email for m in members],
+        template="followup/email/review",
+        context={"cycle": cycle, "url": site_url(cycle.evaluation.get_absolute_url())},
     )
     return cycle
 

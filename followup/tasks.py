@@ -52,19 +52,42 @@ def render_evaluation_pdf(evaluation_id: int) -> str:
         pdf = evaluation_pdf_bytes(evaluation)
     except Exception as exc:
         logger.exception("Rendering the PDF of evaluation %s failed", evaluation_id)
-        Evaluation.objects.filter(pk=evaluation_id).update(
-            pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-        public_data_changed()
-        return Evaluation.PdfStatus.FAILED
+        return _failed(evaluation_id, exc)
     digest = hashlib.sha256(pdf).hexdigest()[:16]
-    with transaction.atomic():
-        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
-        evaluation.pdf.save(
-            f"utvardering-{evaluation.cycle_id}-{digest}.pdf", ContentFile(pdf), save=False
-        )
-        evaluation.pdf_status = Evaluation.PdfStatus.READY
-        evaluation.pdf_error = ""
-        evaluation.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+    field = Evaluation._meta.get_field("pdf")
+    name = ""
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
+            # The name is chosen first, so that a write that breaks off can be removed.
+            name = field.storage.get_available_name(
+                field.generate_filename(
+                    evaluation, f"utvardering-{evaluation.cycle_id}-{digest}.pdf"
+                )
+            )
+            evaluation.pdf.name = field.storage.save(name, ContentFile(pdf))
+            name = evaluation.pdf.name
+            evaluation.pdf_status = Evaluation.PdfStatus.READY
+            evaluation.pdf_error = ""
+            evaluation.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+    except Exception as exc:
+        # Storing failed (a full disk, a lost database): the row does not point at the file, and
+        # whatever part of it was written is removed, so no partial file is ever served.
+        logger.exception("Storing the PDF of evaluation %s failed", evaluation_id)
+        _remove_partial(field.storage, name)
+        return _failed(evaluation_id, exc)
     public_data_changed()  # the public page links the PDF now
     return Evaluation.PdfStatus.READY
+
+
+def _failed(evaluation_id: int, exc: Exception) -> str:
+    Evaluation.objects.filter(pk=evaluation_id).update(
+        pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500]
+    )
+    public_data_changed()
+    return Evaluation.PdfStatus.FAILED
+
+
+def _remove_partial(storage, name: str) -> None:
+    if name and storage.exists(name):
+        storage.delete(name)

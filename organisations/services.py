@@ -302,12 +302,10 @@ def accession_sign(
         user=user,
     )
     _record(accession, AccessionEvent.Action.SIGNED, user, before={})
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(organisation),
-            template="organisations/email/accession_signed",
-            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(organisation),
+        template="organisations/email/accession_signed",
+        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
     return accession
 
@@ -338,12 +336,10 @@ def accession_record(
         signed_at=signed_at,
     )
     _record(accession, AccessionEvent.Action.RECORDED, officer, before={}, note=note)
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(organisation),
-            template="organisations/email/accession_verified",
-            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(organisation),
+        template="organisations/email/accession_verified",
+        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
     return accession
 
@@ -371,12 +367,10 @@ def accession_verify(*, accession: Accession, officer) -> Accession:
             old.status = Accession.Status.SUPERSEDED
             old.save(update_fields=["status"])
             _record(old, AccessionEvent.Action.SUPERSEDED, officer, old_before)
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(accession.organisation),
-            template="organisations/email/accession_verified",
-            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(accession.organisation),
+        template="organisations/email/accession_verified",
+        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
     return accession
 
@@ -395,12 +389,10 @@ def accession_reject(*, accession: Accession, officer, reason: str) -> Accession
     accession.rejection_reason = reason.strip()
     accession.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
     _record(accession, AccessionEvent.Action.REJECTED, officer, before, note=reason.strip())
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(accession.organisation),
-            template="organisations/email/accession_rejected",
-            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(accession.organisation),
+        template="organisations/email/accession_rejected",
+        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
     return accession
 
@@ -427,12 +419,10 @@ def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Acces
     )
     for reconfirmation in pending:
         _withdraw(reconfirmation, user, reason)
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(accession.organisation),
-            template="organisations/email/accession_withdrawn",
-            context={"accession": accession, "url": site_url(accession.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(accession.organisation),
+        template="organisations/email/accession_withdrawn",
+        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
     return accession
 
@@ -457,12 +447,10 @@ def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> 
         replaces=accession,
     )
     _record(new, AccessionEvent.Action.RECONFIRMED, user, before={})
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=_organisation_addresses(new.organisation),
-            template="organisations/email/accession_signed",
-            context={"accession": new, "url": site_url(new.get_absolute_url())},
-        )
+    send_templated_mail(
+        to=_organisation_addresses(new.organisation),
+        template="organisations/email/accession_signed",
+        context={"accession": new, "url": site_url(new.get_absolute_url())},
     )
     return new
 
@@ -491,12 +479,10 @@ def reconfirmation_invite(*, agreement, actor) -> int:
         before = _state(accession)
         _record(accession, AccessionEvent.Action.RECONFIRM_INVITED, actor, before)
         url = site_url(reverse("organisations:reconfirm", kwargs={"pk": accession.pk}))
-        transaction.on_commit(
-            lambda accession=accession, url=url: send_templated_mail(
-                to=_organisation_addresses(accession.organisation),
-                template="organisations/email/reconfirm_invitation",
-                context={"accession": accession, "current": agreement.current_version, "url": url},
-            )
+        send_templated_mail(
+            to=_organisation_addresses(accession.organisation),
+            template="organisations/email/reconfirm_invitation",
+            context={"accession": accession, "current": agreement.current_version, "url": url},
         )
     return len(accessions)
 
@@ -514,12 +500,10 @@ def invitation_send(*, organisation: Organisation, inviter, email: str, role: st
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
     )
     url = site_url(reverse("organisations:invitation", kwargs={"token": invitation.token}))
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=[invitation.email],
-            template="organisations/email/invitation",
-            context={"invitation": invitation, "url": url, "inviter": _actor_label(inviter)},
-        )
+    send_templated_mail(
+        to=[invitation.email],
+        template="organisations/email/invitation",
+        context={"invitation": invitation, "url": url, "inviter": _actor_label(inviter)},
     )
     return invitation
 
@@ -586,12 +570,10 @@ def access_request_create(*, organisation: Organisation, user, message: str = ""
             role=Representative.Role.ADMIN, removed_at__isnull=True
         ).select_related("user")
         url = site_url(reverse("organisations:representatives", kwargs={"pk": organisation.pk}))
-        transaction.on_commit(
-            lambda: send_templated_mail(
-                to=[admin.user.email for admin in admins],
-                template="organisations/email/access_request",
-                context={"request": request, "url": url},
-            )
+        send_templated_mail(
+            to=[admin.user.email for admin in admins],
+            template="organisations/email/access_request",
+            context={"request": request, "url": url},
         )
     return request
 
@@ -614,16 +596,14 @@ def access_request_decide(*, access_request: AccessRequest, actor, approve: bool
             removed_at=None,
             defaults={"role": Representative.Role.REPRESENTATIVE},
         )
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=[access_request.user.email],
-            template="organisations/email/access_request_answered",
-            context={
-                "request": access_request,
-                "approved": approve,
-                "url": site_url(reverse("organisations:dashboard")),
-            },
-        )
+    send_templated_mail(
+        to=[access_request.user.email],
+        template="organisations/email/access_request_answered",
+        context={
+            "request": access_request,
+            "approved": approve,
+            "url": site_url(reverse("organisations:dashboard")),
+        },
     )
     return access_request
 

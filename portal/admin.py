@@ -1,37 +1,49 @@
-"""The admin site: reached through the site's own login (allauth, with its rate limits), and only
-by staff who use two-factor authentication."""
+"""The portal's own models in the admin. The admin site itself is portal/admin_site.py (kept apart:
+Django imports the site's class before the admin modules, and a registration made while the
+site is being built would be lost)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.shortcuts import redirect, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _lazy
 
-# Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
-URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+from .admin_site import ADMIN_NEEDS_MFA, URL_FIELD_OVERRIDES, PortalAdminSite
+from .models import OutgoingMail
 
-ADMIN_NEEDS_MFA = _("The admin site requires two-factor authentication. Activate it to continue.")
+__all__ = ["ADMIN_NEEDS_MFA", "URL_FIELD_OVERRIDES", "OutgoingMailAdmin", "PortalAdminSite"]
 
 
-class PortalAdminSite(admin.AdminSite):
-    def has_permission(self, request):
-        from organisations.permissions import has_mfa
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Read-only: the record of what the portal sent to whom. Nothing is added, edited or deleted
+    here; an operator queues unsent messages again with ``manage.py send_pending_mail``."""
 
-        return super().has_permission(request) and has_mfa(request.user)
+    list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["subject", "recipients"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "recipients",
+        "subject",
+        "body",
+        "template",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "last_error",
+        "sent_at",
+    ]
+    fields = readonly_fields
 
-    def login(self, request, extra_context=None):
-        """Send people to the site's login page; staff without MFA to activate it first."""
-        from organisations.permissions import has_mfa
+    @admin.display(description=_lazy("recipients"))
+    def recipient_list(self, obj):
+        return ", ".join(obj.recipients)
 
-        next_url = request.GET.get("next") or resolve_url("admin:index")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = resolve_url("admin:index")
-        if not request.user.is_authenticated:
-            return redirect(f"{resolve_url('account_login')}?next={next_url}")
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied
-        if not has_mfa(request.user):
-            messages.warning(request, _(ADMIN_NEEDS_MFA))
-            return redirect("mfa_activate_totp")
-        return redirect(next_url)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -37,4 +37,4 @@ class PortalAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with the portal's admin site (login through allauth, MFA required)."""
 
     default = False  # named explicitly in INSTALLED_APPS
-    default_site = "portal.admin.PortalAdminSite"
+    default_site = "portal.admin_site.PortalAdminSite"

@@ -1,11 +1,32 @@
-"""E-mail from templates, in the portal's working language, with absolute links."""
+"""E-mail from templates, in the portal's working language, with absolute links.
+
+A message is rendered in the request that causes it and stored as an ``OutgoingMail`` row in the
+same transaction as the change it reports, so it exists exactly when that change does. The task
+worker sends it after the commit and retries with back-off while the mail server is down; the
+request never waits for the mail server and never fails because of it. ``send_pending_mail``
+(cron, every few minutes) queues again any message whose task was lost.
+"""
 
 from __future__ import annotations
 
+import logging
+from functools import partial
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+
+from .models import MAIL_MAX_ATTEMPTS, OutgoingMail, mail_backoff
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died while sending; another may take over.
+CLAIM_TIMEOUT = timezone.timedelta(minutes=15)
+# Tolerance for a task that the queue starts a moment before its planned time.
+EARLY_START = timezone.timedelta(seconds=5)
 
 
 def site_url(path: str) -> str:
@@ -13,16 +34,119 @@ def site_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
-def send_templated_mail(*, to: list[str], template: str, context: dict) -> None:
-    """Send ``<template>_subject.txt`` and ``<template>.txt`` to each distinct address.
+def send_templated_mail(*, to: list[str], template: str, context: dict) -> OutgoingMail | None:
+    """Queue ``<template>_subject.txt`` and ``<template>.txt`` for each distinct address.
+
+    Call it inside the transaction of the change the message reports: the message is stored with
+    that change (and disappears with it if the transaction rolls back) and handed to the task
+    worker once it commits.
 
     E-mail is written in Swedish (settings.LANGUAGE_CODE) whatever language the person who
     caused it used: it goes to other people, whose choice we do not know.
     """
     recipients = sorted({address for address in to if address})
     if not recipients:
-        return
+        return None
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}.txt", context)
-    send_mail(subject, body, None, recipients)
+    # Header injection is impossible either way (Django refuses newlines in headers), but a
+    # subject rendered from data must stay one line.
+    subject = " ".join(subject.split())
+    mail = OutgoingMail.objects.create(
+        recipients=recipients, subject=subject, body=body, template=template
+    )
+    transaction.on_commit(partial(mail_enqueue, mail.pk), robust=True)
+    return mail
+
+
+def mail_enqueue(mail_id: int, *, run_after=None) -> None:
+    """Hand a stored message to the task worker (at ``run_after`` if the backend can defer)."""
+    from .tasks import send_outgoing_mail
+
+    task = send_outgoing_mail
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # the immediate backend cannot wait: the sweep will pick the message up
+        task = task.using(run_after=run_after)
+    task.enqueue(mail_id)
+
+
+def mail_deliver(mail_id: int) -> str:
+    """Try to send one stored message now; returns its status afterwards.
+
+    Only one worker can hold a message at a time (an atomic claim), a message already sent is
+    never sent again, and a task that comes before the message's next attempt is due does nothing
+    (another task is planned for that time).
+    """
+    now = timezone.now()
+    claimed = (
+        OutgoingMail.objects.filter(
+            pk=mail_id,
+            status=OutgoingMail.Status.PENDING,
+            next_attempt_at__lte=now + EARLY_START,
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now)
+    )
+    mail = OutgoingMail.objects.filter(pk=mail_id).first()
+    if mail is None:
+        return "missing"
+    if not claimed:
+        return mail.status
+    try:
+        EmailMessage(mail.subject, mail.body, None, mail.recipients).send()
+    except Exception as exc:  # an unreachable server, a refusal, a timeout: all are retried
+        return _attempt_failed(mail, exc)
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        status=OutgoingMail.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        claimed_at=None,
+        last_error="",
+    )
+    return OutgoingMail.Status.SENT
+
+
+def _attempt_failed(mail: OutgoingMail, exc: Exception) -> str:
+    attempts = mail.attempts + 1
+    error = f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {type(exc).__name__}: {exc}"[:1000]
+    if attempts >= MAIL_MAX_ATTEMPTS:
+        status, next_attempt = OutgoingMail.Status.FAILED, mail.next_attempt_at
+        logger.error("e-mail %s not sent after %s attempts: %s", mail.pk, attempts, error)
+    else:
+        status, next_attempt = OutgoingMail.Status.PENDING, timezone.now() + mail_backoff(attempts)
+        logger.warning("e-mail %s not sent (attempt %s), retrying: %s", mail.pk, attempts, error)
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        status=status,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=next_attempt,
+        claimed_at=None,
+    )
+    if status == OutgoingMail.Status.PENDING:
+        mail_enqueue(mail.pk, run_after=next_attempt)
+    return status
+
+
+def mail_requeue(*, retry_failed: bool = False, all_pending: bool = False) -> int:
+    """Queue again the messages whose task was lost; with ``retry_failed`` also those given up.
+
+    ``all_pending`` queues every unsent message at once, without waiting for its planned attempt
+    (for an operator who knows the mail server is back).
+    """
+    now = timezone.now()
+    ids: set[int] = set()
+    if retry_failed:
+        failed = OutgoingMail.objects.filter(status=OutgoingMail.Status.FAILED)
+        ids.update(failed.values_list("pk", flat=True))
+        failed.update(status=OutgoingMail.Status.PENDING, attempts=0, next_attempt_at=now)
+    pending = OutgoingMail.objects.unsent()
+    if all_pending:
+        pending.update(next_attempt_at=now)
+    else:
+        pending = pending.overdue(now)
+    ids.update(pending.values_list("pk", flat=True))
+    for mail_id in sorted(ids):
+        mail_enqueue(mail_id)
+    return len(ids)

@@ -1,5 +1,7 @@
 """The evaluation pages: the officers' narrative, the council's review, publishing and the PDF."""
 
+import os
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.files.storage import FileSystemStorage
@@ -483,3 +485,40 @@ def test_every_evaluation_view_refuses_outsiders(client, cycle, officer, boras_o
         assert client.get(url("evaluation", cycle)).status_code == 403
         assert client.get(url("pdf-status", cycle)).status_code == 403
     assert _snapshot(cycle) == before
+
+
+def test_a_pdf_write_that_breaks_off_is_failed_removed_and_can_be_made_again(
+    client, cycle, officer, member, monkeypatch, tmp_path, django_capture_on_commit_callbacks
+):
+    """The disk fills up half-way through storing the PDF: no partial file stays or is served."""
+    storage = Evaluation._meta.get_field("pdf").storage
+    real_save = storage._save
+
+    def half_then_full(name, content):
+        path = storage.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as partial:
+            partial.write(content.read()[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "_save", half_then_full)
+    publish(cycle, officer, member, django_capture_on_commit_callbacks)
+    evaluation = _evaluation(cycle)
+    assert evaluation.pdf_status == Evaluation.PdfStatus.FAILED
+    assert "No space left on device" in evaluation.pdf_error
+    assert not evaluation.pdf
+    assert list(tmp_path.rglob("*.pdf")) == []  # the partial file was removed
+    public_pdf = reverse(
+        "followup:public-evaluation-pdf", kwargs={"slug": "goteborg", "pk": cycle.pk}
+    )
+    assert client.get(public_pdf).status_code == 404
+
+    monkeypatch.setattr(storage, "_save", real_save)
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("evaluation-retry-pdf", cycle)).status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.pdf_status == Evaluation.PdfStatus.READY
+    body = b"".join(client.get(public_pdf).streaming_content)
+    assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
+    assert len(list(tmp_path.rglob("*.pdf"))) == 1

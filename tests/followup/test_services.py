@@ -10,6 +10,7 @@ from django.utils import timezone
 from agreements.models import Agreement
 from followup import services
 from followup.models import Cycle, Evaluation, Report, ReportVersion
+from portal.models import OutgoingMail
 from tests.factories import (
     AccessionFactory,
     CouncilMembershipFactory,
@@ -338,7 +339,15 @@ def test_reminders_run_by_the_database_task_worker(
         monkeypatch.setattr(
             "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
         )
+        # The invitation and reminder tasks store their messages and queue one task each to
+        # send them (after their commit: at the end of the capture here), which a second run of
+        # the worker performs.
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        assert not mail.outbox
+        assert OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING).count() == 2
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        assert OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT).count() == 2
     subjects = [m.subject for m in mail.outbox]
     assert len(subjects) == 2  # one invitation and one reminder to the one organisation
     assert all(m.to == [rep.user.email] for m in mail.outbox)

@@ -1,0 +1,37 @@
+"""The admin site: reached through the site's own login (allauth, with its rate limits), and only
+by staff who use two-factor authentication."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.shortcuts import redirect, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+# Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
+URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+ADMIN_NEEDS_MFA = _("The admin site requires two-factor authentication. Activate it to continue.")
+
+
+class PortalAdminSite(admin.AdminSite):
+    def has_permission(self, request):
+        from organisations.permissions import has_mfa
+
+        return super().has_permission(request) and has_mfa(request.user)
+
+    def login(self, request, extra_context=None):
+        """Send people to the site's login page; staff without MFA to activate it first."""
+        from organisations.permissions import has_mfa
+
+        next_url = request.GET.get("next") or resolve_url("admin:index")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = resolve_url("admin:index")
+        if not request.user.is_authenticated:
+            return redirect(f"{resolve_url('account_login')}?next={next_url}")
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        if not has_mfa(request.user):
+            messages.warning(request, _(ADMIN_NEEDS_MFA))
+            return redirect("mfa_activate_totp")
+        return redirect(next_url)
