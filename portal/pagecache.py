@@ -144,13 +144,22 @@ def public_page(view):
 
 
 class PublicCacheMiddleware:
-    """A successful POST may have changed what public pages show: retire them (safety net)."""
+    """A POST that succeeded may have changed what public pages show: retire them (safety net).
+
+    Success is the redirect that follows a completed form (POST-redirect-GET); a form shown
+    again with its errors changed nothing, and switching the language changes no data, so
+    neither retires the cache (otherwise anyone could empty it with a stream of bad posts).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and 300 <= response.status_code < 400
+            and getattr(request.resolver_match, "url_name", None) != "set_language"
+        ):
             public_data_changed()
         return response

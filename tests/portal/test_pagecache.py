@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from agreements.models import Agreement
 from organisations import services
 from organisations.models import Accession
 from portal.pagecache import public_data_changed
-from tests.factories import AccessionFactory, OrganisationFactory, mfa_officer
+from tests.factories import AccessionFactory, OrganisationFactory, UserFactory, mfa_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -120,10 +121,21 @@ def test_errors_are_not_cached(client):
     assert "public" not in response.get("Cache-Control", "")
 
 
-def test_any_successful_post_retires_the_cached_pages(client):
+def test_a_completed_post_retires_the_cached_pages(client):
+    first = client.get("/")
+    client.force_login(UserFactory())
+    assert client.post(reverse("account_logout")).status_code == 302
+    client.cookies.clear()  # another anonymous visitor
+    assert client.get("/")["ETag"] != first["ETag"]
+
+
+def test_a_language_switch_or_a_refused_form_keeps_the_cached_pages(client):
     first = client.get("/")
     client.post("/i18n/setlang/", {"language": "sv", "next": "/"})
-    assert client.get("/")["ETag"] != first["ETag"]
+    refused = {"login": "nobody@example.se", "password": "x"}
+    response = client.post(reverse("account_login"), refused)
+    assert response.status_code == 200  # the form again, with its error
+    assert client.get("/")["ETag"] == first["ETag"]
 
 
 def test_language_switch_needs_no_token_but_refuses_other_sites(client):
