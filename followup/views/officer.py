@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agreements.models import Agreement, AgreementVersion, FollowUpRule
 from organisations.decorators import mfa_required, officer_required
+from organisations.opendata import csv_safe
 from organisations.permissions import officer_municipality_ids
 
 from .. import permissions, services, tasks
@@ -46,9 +47,6 @@ from ..forms import (
 from ..models import Answer, Cycle, Question, Report, RespondentGroup
 
 NO_SUCH_RULE = gettext_lazy("Choose one of the agreement's follow-up rules.")
-CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 # --- Helpers ------------------------------------------------------------------------------------
 
 
@@ -620,12 +618,7 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _cell(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(CSV_INJECTION_PREFIXES):
-        return "'" + text
-    return text
+    return "" if value is None else csv_safe(str(value))
 
 
 @require_safe
