@@ -41,6 +41,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 check-migrations: $(BIN)/.installed
+	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
 
 test-sqlite: $(BIN)/.installed e2e-deps
