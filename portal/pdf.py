@@ -12,11 +12,25 @@ import mimetypes
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 
 PDF_BASE_URL = "https://pdf.invalid/"
 _STATIC_PREFIX = PDF_BASE_URL + "static/"
+
+
+def _static_path(relative: str) -> Path | None:
+    """The file behind a static URL: a source file (the finders), or a collected file such as
+    the manifest storage's hashed name (css/pdf.0379a898ea9f.css), which only STATIC_ROOT has."""
+    try:
+        found = finders.find(relative)
+        if not found and staticfiles_storage.exists(relative):
+            found = staticfiles_storage.path(relative)
+    except SuspiciousFileOperation:
+        return None
+    return Path(found) if found else None
 
 
 @functools.cache
@@ -32,9 +46,8 @@ def _static_files_fetcher_class():
                 return super().fetch(url, headers)
             if url.startswith(_STATIC_PREFIX):
                 relative = url.removeprefix(_STATIC_PREFIX).split("?")[0].split("#")[0]
-                found = finders.find(relative)
-                if found:
-                    path = Path(found)
+                path = _static_path(relative)
+                if path:
                     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(
                         url, path.read_bytes(), headers={"Content-Type": content_type}
