@@ -3,8 +3,8 @@
     python -m bench.pdf_weasyprint CYCLE_ID OUT_DIR
 
 Runs in a process of its own (bench/run.py starts one per round) so that its peak memory is the
-render's. WeasyPrint and matplotlib are imported before the clock starts, as they are in a
-running worker. Also writes the same HTML, with static files as file:// addresses, for Chromium.
+render's. WeasyPrint is imported before the clock starts, as it is in a running worker. Also
+writes the same HTML, with static files as file:// addresses, for Chromium.
 """
 
 import json
@@ -19,7 +19,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
-import matplotlib.pyplot  # noqa: E402, F401
 import weasyprint  # noqa: E402, F401
 from django.conf import settings  # noqa: E402
 

@@ -31,7 +31,7 @@ alone, so a second run changes nothing. A published evaluation of a demo period 
 ready (an interrupted run) is rendered again.
 
 Time: on the two-core development machine about 18 s when it is otherwise idle (3 s of data,
-15 s for the eight PDFs, which WeasyPrint and the charts make slow) and about 60 s when other work
+15 s for the eight PDFs, which WeasyPrint makes slow) and about 60 s when other work
 keeps both cores busy. The command prints how long it took.
 """
 
