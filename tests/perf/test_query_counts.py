@@ -36,7 +36,7 @@ MAXIMUM = {
     "organisation": 3,
     "open data": 2,
     "published evaluation": 1,
-    "officer dashboard": 14,
+    "officer dashboard": 16,  # sorts the keys first, then fetches the 50 + 50 rows shown
 }
 
 
