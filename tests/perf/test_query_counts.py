@@ -28,7 +28,7 @@ LARGE = national_data.Counts(municipalities=14, organisations=600, big_cycle_rep
 MAXIMUM = {
     "home": 2,
     "agreement list": 2,
-    "agreement": 19,
+    "agreement": 20,
     "comparison": 5,
     "register": 6,
     "register search": 6,
