@@ -199,8 +199,13 @@ def comparison(request):
     The rows are built only when the template needs them, so a page whose comparison is in the
     fragment cache (templates/agreements/comparison.html) makes no query for them.
     """
+    # Every agreement's slug and name for the choice, kept per data version (290 at national
+    # scale); only the compared ones are fetched, and only when their fragment is not cached.
     agreements = versioned(
-        "comparison-agreements", lambda: list(Agreement.objects.with_current_version())
+        "comparison-choices",
+        lambda: list(
+            Agreement.objects.order_by("order", "slug").values_list("slug", "municipality__name")
+        ),
     )
     form = ComparisonForm(request.GET, agreements=agreements)
     context = {"form": form, "ignored": form.ignored, "total": len(agreements)}
@@ -208,15 +213,14 @@ def comparison(request):
         context["checked"] = form.data.getlist("agreement")
         return render(request, "agreements/comparison.html", context, status=400)
     compared = form.compared()
-    context.update(
-        compared=compared,
-        checked=[agreement.slug for agreement in compared],
-        rows=partial(comparison_rows, compared),
-    )
+    context.update(checked=compared, rows=partial(comparison_rows, compared))
     return render(request, "agreements/comparison.html", context)
 
 
-def comparison_rows(agreements: list[Agreement]) -> list[ComparisonRow]:
+def comparison_rows(slugs: list[str]) -> list[ComparisonRow]:
+    """Each theme with the principles of the agreements with these slugs, in this order."""
+    by_slug = {a.slug: a for a in Agreement.objects.with_current_version().filter(slug__in=slugs)}
+    agreements = [by_slug[slug] for slug in slugs if slug in by_slug]
     version_ids = [a.current_version.pk for a in agreements if a.current_version]
     principles = Principle.objects.filter(version_id__in=version_ids).prefetch_related("themes")
     by_theme_and_version: dict[tuple[int, int], list[Principle]] = defaultdict(list)
