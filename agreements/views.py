@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,11 +10,10 @@ from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import public_page, versioned
+from portal.pagecache import deferred, public_page, versioned
 from portal.pdf import render_pdf
 
 from .forms import ComparisonForm
@@ -153,12 +151,10 @@ def agreement_detail(request, slug: str):
 
     Its content is fetched only when the template needs it: the page's body is a fragment kept
     in the cache until public data change (templates/agreements/agreement_detail.html), so a
-    page whose body is cached makes no query for it. Each name of the content is a callable,
-    which the template language calls when it looks the name up.
+    page whose body is cached makes no query for it (portal.pagecache.deferred).
     """
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
-    content = SimpleLazyObject(lambda: agreement_page_context(agreement))
-    context = {name: partial(operator.getitem, content, name) for name in PAGE_CONTENT_NAMES}
+    context = deferred(lambda: agreement_page_context(agreement), PAGE_CONTENT_NAMES)
     context.update(agreement=agreement, municipality=agreement.municipality)
     return render(request, "agreements/agreement_detail.html", context)
 

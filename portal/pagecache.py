@@ -27,14 +27,16 @@ posts to ``portal.views.set_language``, which checks the request's origin instea
 from __future__ import annotations
 
 import hashlib
+import operator
 import time
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
 
 from .middleware import request_language
@@ -79,6 +81,18 @@ def versioned(name: str, compute):
         return compute()
     key = f"portal:versioned:{public_version():x}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
     return cache.get_or_set(key, compute, timeout=seconds)
+
+
+def deferred(compute, names) -> dict:
+    """A template context whose values are computed only if the template looks one of them up.
+
+    For a page whose body is a cached fragment: ``compute()`` returns a dict with (at least)
+    ``names``; each name becomes a callable, which the template language calls when the name
+    is looked up, so a page whose fragment is in the cache never computes the context at all.
+    ``compute`` runs at most once per response.
+    """
+    content = SimpleLazyObject(compute)
+    return {name: partial(operator.getitem, content, name) for name in names}
 
 
 def _is_private(request) -> bool:
