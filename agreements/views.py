@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
@@ -12,9 +13,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import public_page
+from portal.pagecache import deferred, public_page, versioned
 from portal.pdf import render_pdf
 
+from .forms import ComparisonForm
 from .models import (
     ActionPlan,
     Agreement,
@@ -124,11 +126,37 @@ def agreement_list(request):
     return render(request, "agreements/agreement_list.html", {"agreements": agreements})
 
 
+# What agreement_page_context gives the page, besides the agreement and its municipality.
+PAGE_CONTENT_NAMES = (
+    "version",
+    "versions",
+    "earlier_versions",
+    "sections",
+    "principles",
+    "standalone_commitments",
+    "commitment_count",
+    "development_areas",
+    "action_plans",
+    "council",
+    "bodies",
+    "followup_rules",
+    "followup_areas",
+)
+
+
 @require_safe
 @public_page
 def agreement_detail(request, slug: str):
+    """The agreement's page.
+
+    Its content is fetched only when the template needs it: the page's body is a fragment kept
+    in the cache until public data change (templates/agreements/agreement_detail.html), so a
+    page whose body is cached makes no query for it (portal.pagecache.deferred).
+    """
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
-    return render(request, "agreements/agreement_detail.html", agreement_page_context(agreement))
+    context = deferred(lambda: agreement_page_context(agreement), PAGE_CONTENT_NAMES)
+    context.update(agreement=agreement, municipality=agreement.municipality)
+    return render(request, "agreements/agreement_detail.html", context)
 
 
 @require_safe
@@ -162,16 +190,33 @@ class ComparisonRow:
 @require_safe
 @public_page
 def comparison(request):
-    """The agreements' principles side by side, theme by theme.
+    """The chosen agreements' principles side by side, theme by theme (agreements/forms.py).
 
     The rows are built only when the template needs them, so a page whose comparison is in the
     fragment cache (templates/agreements/comparison.html) makes no query for them.
     """
-    return render(request, "agreements/comparison.html", {"rows": comparison_rows})
+    # Every agreement's slug and name for the choice, kept per data version (290 at national
+    # scale); only the compared ones are fetched, and only when their fragment is not cached.
+    agreements = versioned(
+        "comparison-choices",
+        lambda: list(
+            Agreement.objects.order_by("order", "slug").values_list("slug", "municipality__name")
+        ),
+    )
+    form = ComparisonForm(request.GET, agreements=agreements)
+    context = {"form": form, "ignored": form.ignored, "total": len(agreements)}
+    if not form.is_valid():
+        context["checked"] = form.data.getlist("agreement")
+        return render(request, "agreements/comparison.html", context, status=400)
+    compared = form.compared()
+    context.update(checked=compared, rows=partial(comparison_rows, compared))
+    return render(request, "agreements/comparison.html", context)
 
 
-def comparison_rows() -> list[ComparisonRow]:
-    agreements = list(Agreement.objects.with_current_version())
+def comparison_rows(slugs: list[str]) -> list[ComparisonRow]:
+    """Each theme with the principles of the agreements with these slugs, in this order."""
+    by_slug = {a.slug: a for a in Agreement.objects.with_current_version().filter(slug__in=slugs)}
+    agreements = [by_slug[slug] for slug in slugs if slug in by_slug]
     version_ids = [a.current_version.pk for a in agreements if a.current_version]
     principles = Principle.objects.filter(version_id__in=version_ids).prefetch_related("themes")
     by_theme_and_version: dict[tuple[int, int], list[Principle]] = defaultdict(list)

@@ -5,6 +5,12 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def request_language(request) -> str:
+    """The language the visitor chose with the switch (a cookie), and Swedish otherwise."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class SiteLanguageMiddleware:
     """Activate the language the visitor chose with the switch, and Swedish otherwise.
 
@@ -15,11 +21,9 @@ class SiteLanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = request_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

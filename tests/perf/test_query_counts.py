@@ -28,8 +28,8 @@ LARGE = national_data.Counts(municipalities=14, organisations=600, big_cycle_rep
 MAXIMUM = {
     "home": 2,
     "agreement list": 2,
-    "agreement": 19,
-    "comparison": 5,
+    "agreement": 20,
+    "comparison": 6,
     "register": 6,
     "register search": 6,
     "register filtered": 7,
