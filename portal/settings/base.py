@@ -225,6 +225,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Background work (e-mail reminders, PDF rendering) runs in the task worker:
 #   python manage.py db_worker
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An evaluation PDF asked for longer ago than this (seconds) and still not made counts as failed:
+# its worker died or its task was lost. Officers then see the failure and can try again; the
+# daily housekeeping (manage.py fail_stuck_pdfs) records it. A render takes seconds.
+PORTAL_PDF_RENDER_TIMEOUT = env_int("PORTAL_PDF_RENDER_TIMEOUT", 15 * 60)
 
 # Where the agreement data files live (one YAML file per agreement).
 AGREEMENT_DATA_DIR = BASE_DIR / "agreements" / "data"
