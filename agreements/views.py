@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import public_page
+from portal.pagecache import public_page, versioned
 from portal.pdf import render_pdf
 
+from .forms import ComparisonForm
 from .models import (
     ActionPlan,
     Agreement,
@@ -124,11 +128,39 @@ def agreement_list(request):
     return render(request, "agreements/agreement_list.html", {"agreements": agreements})
 
 
+# What agreement_page_context gives the page, besides the agreement and its municipality.
+PAGE_CONTENT_NAMES = (
+    "version",
+    "versions",
+    "earlier_versions",
+    "sections",
+    "principles",
+    "standalone_commitments",
+    "commitment_count",
+    "development_areas",
+    "action_plans",
+    "council",
+    "bodies",
+    "followup_rules",
+    "followup_areas",
+)
+
+
 @require_safe
 @public_page
 def agreement_detail(request, slug: str):
+    """The agreement's page.
+
+    Its content is fetched only when the template needs it: the page's body is a fragment kept
+    in the cache until public data change (templates/agreements/agreement_detail.html), so a
+    page whose body is cached makes no query for it. Each name of the content is a callable,
+    which the template language calls when it looks the name up.
+    """
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
-    return render(request, "agreements/agreement_detail.html", agreement_page_context(agreement))
+    content = SimpleLazyObject(lambda: agreement_page_context(agreement))
+    context = {name: partial(operator.getitem, content, name) for name in PAGE_CONTENT_NAMES}
+    context.update(agreement=agreement, municipality=agreement.municipality)
+    return render(request, "agreements/agreement_detail.html", context)
 
 
 @require_safe
@@ -162,16 +194,29 @@ class ComparisonRow:
 @require_safe
 @public_page
 def comparison(request):
-    """The agreements' principles side by side, theme by theme.
+    """The chosen agreements' principles side by side, theme by theme (agreements/forms.py).
 
     The rows are built only when the template needs them, so a page whose comparison is in the
     fragment cache (templates/agreements/comparison.html) makes no query for them.
     """
-    return render(request, "agreements/comparison.html", {"rows": comparison_rows})
+    agreements = versioned(
+        "comparison-agreements", lambda: list(Agreement.objects.with_current_version())
+    )
+    form = ComparisonForm(request.GET, agreements=agreements)
+    context = {"form": form, "ignored": form.ignored, "total": len(agreements)}
+    if not form.is_valid():
+        context["checked"] = form.data.getlist("agreement")
+        return render(request, "agreements/comparison.html", context, status=400)
+    compared = form.compared()
+    context.update(
+        compared=compared,
+        checked=[agreement.slug for agreement in compared],
+        rows=partial(comparison_rows, compared),
+    )
+    return render(request, "agreements/comparison.html", context)
 
 
-def comparison_rows() -> list[ComparisonRow]:
-    agreements = list(Agreement.objects.with_current_version())
+def comparison_rows(agreements: list[Agreement]) -> list[ComparisonRow]:
     version_ids = [a.current_version.pk for a in agreements if a.current_version]
     principles = Principle.objects.filter(version_id__in=version_ids).prefetch_related("themes")
     by_theme_and_version: dict[tuple[int, int], list[Principle]] = defaultdict(list)

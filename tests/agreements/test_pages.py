@@ -183,3 +183,49 @@ def test_comparison_query_count_is_fixed(client):
     before = count_queries(client, "/jamfor/")
     make_agreement(20)
     assert count_queries(client, "/jamfor/") == before
+
+
+def _compared(html: str) -> list[str]:
+    """The municipalities whose principles are set side by side (the first theme's columns)."""
+    first = html.split('class="compare-grid"')[1].split("</section>")[0]
+    return re.findall(r"<h3>([^<]*)</h3>", first)
+
+
+def _checked(html: str) -> list[str]:
+    return re.findall(r'name="agreement" value="([^"]*)" id="[^"]*" checked', html)
+
+
+def test_comparison_compares_the_chosen_agreements(english):
+    html = page(english, "/jamfor/?agreement=goteborg&agreement=boras")
+    assert _compared(html) == ["Borås", "Göteborg"]  # in the agreements' own order
+    assert sorted(_checked(html)) == ["boras", "goteborg"]
+    assert "Comparing 2 of 4 agreements" in html
+
+
+def test_comparison_without_a_choice_compares_all_or_the_first(english, monkeypatch):
+    from agreements import forms
+
+    assert len(_compared(page(english, "/jamfor/"))) == 4
+    monkeypatch.setattr(forms, "MAX_COMPARED", 3)
+    monkeypatch.setattr(forms, "DEFAULT_COMPARED", 2)
+    html = page(english, "/jamfor/")
+    assert _compared(html) == ["Borås", "Södertälje"]
+    assert "Comparing 2 of 4 agreements. Choose others" in html
+
+
+def test_comparison_ignores_an_unknown_agreement_with_a_notice(english):
+    html = page(english, "/jamfor/?agreement=atlantis&agreement=botkyrka")
+    assert "An agreement in the address does not exist. It was ignored." in html
+    assert _compared(html) == ["Botkyrka"]
+
+
+def test_comparison_refuses_too_many_agreements(english, monkeypatch):
+    from agreements import forms
+
+    monkeypatch.setattr(forms, "MAX_COMPARED", 2)
+    response = english.get("/jamfor/?agreement=goteborg&agreement=boras&agreement=botkyrka")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose at most 2 agreements to compare." in html
+    assert 'class="compare-grid"' not in html
+    assert sorted(_checked(html)) == ["boras", "botkyrka", "goteborg"]  # the choice is kept

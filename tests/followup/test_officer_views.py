@@ -676,6 +676,39 @@ def test_dashboard_of_an_open_cycle(client_, open_cycle):
         assert reverse("followup:report-reopen", args=[other.pk]) not in html
 
 
+def _form_markup(html: str) -> str:
+    """A form's markup without whitespace differences and the CSRF token's random value."""
+    import re
+
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html).strip()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_dashboards_reopen_form_is_crispys_markup(rf, open_cycle, language):
+    """The dashboard writes its empty reopen forms by hand (for speed); they must stay exactly
+    what crispy-forms makes of followup.forms.ReopenForm, in both languages."""
+    from crispy_forms.utils import render_crispy_form
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+
+    from followup.forms import ReopenForm
+
+    report = _submit(_organisation_report(open_cycle, open_cycle.first), open_cycle.first.user)
+    request = rf.get("/")
+    with translation.override(language):
+        by_hand = render_to_string(
+            "followup/officer/includes/reopen_form.html", {"report": report}, request=request
+        )
+        form = ReopenForm(
+            report_id=report.pk, action=reverse("followup:report-reopen", args=[report.pk])
+        )
+        by_crispy = render_crispy_form(form, context={"csrf_token": get_token(request)})
+    assert "csrfmiddlewaretoken" in by_hand
+    assert _form_markup(by_hand) == _form_markup(by_crispy)
+
+
 def _many_reports(cycle, n):
     organisations = OrganisationFactory.create_batch(n)
     reports = Report.objects.bulk_create(

@@ -515,6 +515,38 @@ def test_agreement_page_groups_signatories_of_the_earlier_version(client):
     assert "(2016)" in earlier_part
 
 
+def test_agreement_page_with_many_signatories_lists_the_latest(client, monkeypatch):
+    """Beyond LISTED_IN_FULL the page lists those who joined last and links to the register
+    (the largest municipalities have thousands of signatories)."""
+    from organisations.templatetags import organisation_tags
+
+    monkeypatch.setattr(organisation_tags, "LISTED_IN_FULL", 3)
+    monkeypatch.setattr(organisation_tags, "LATEST_LISTED", 2)
+    boras = municipality("boras")
+    earlier = AgreementVersion.objects.get(agreement__slug="boras", key="2016")
+    for year, name in [(2019, "Äldst"), (2020, "Äldre"), (2024, "Näst senast")]:
+        signatory(name=name, municipality=boras, decided_at=at(year))
+    AccessionFactory(
+        organisation=OrganisationFactory(name="Senast men gammal version", municipality=boras),
+        version=earlier,
+        signed_at=at(2025),
+        decided_at=at(2025),
+    )
+
+    section = signatories_section(get(client, "/overenskommelser/boras/"))
+
+    assert "4 organisations have joined the agreement." in section
+    assert "One of them joined an earlier version and has not yet re-confirmed" in section
+    assert "The 2 organisations that joined last" in section
+    assert re.findall(r'<li><a href="/organisationer/\d+/">([^<]*)</a>', section) == [
+        "Senast men gammal version",
+        "Näst senast",
+    ]
+    assert "Äldst" not in section and "Äldre" not in section
+    assert 'href="/organisationer/?municipality=boras"' in section
+    assert "All 4 organisations in Borås" in section
+
+
 def test_agreement_page_without_signatories(client):
     section = signatories_section(get(client, "/overenskommelser/botkyrka/"))
     assert "0 organisations have joined the agreement." in section

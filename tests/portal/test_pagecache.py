@@ -157,3 +157,28 @@ def test_language_switch_needs_no_token_but_refuses_other_sites(client):
         HTTP_REFERER="https://evil.example/page",
     )
     assert by_referer.status_code == 403
+
+
+def test_the_agreement_pages_body_is_a_fragment_fetched_only_when_rendered(client, settings):
+    """With the whole-page cache off, the agreement page's body comes from the fragment cache:
+    its content is not fetched again, and a new signatory still shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PORTAL_PAGE_CACHE = False
+    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    first = client.get("/overenskommelser/goteborg/")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/overenskommelser/goteborg/")
+    assert second.content == first.content
+    assert len(queries) <= 2, [q["sql"] for q in queries]  # the agreement (and the version)
+    _record(OrganisationFactory(name="Föreningen Nykomlingen"), mfa_officer("goteborg"))
+    assert "Nykomlingen" in client.get("/overenskommelser/goteborg/").content.decode()
+
+
+def test_the_agreement_page_is_given_all_of_its_content():
+    """agreements.views.PAGE_CONTENT_NAMES must name everything agreement_page_context gives."""
+    from agreements.views import PAGE_CONTENT_NAMES, agreement_page_context
+
+    context = agreement_page_context(Agreement.objects.get(slug="boras"))
+    assert set(context) == {*PAGE_CONTENT_NAMES, "agreement", "municipality"}

@@ -914,6 +914,21 @@ QUERY_CASES = [
         forms=("organisations.filters.RegisterFilterForm",),
     ),
     QueryCase(
+        "agreements:comparison",
+        None,
+        _url("agreements:comparison"),
+        {
+            # One value or several: known agreements, unknown ones, too many of them.
+            "agreement": st.lists(
+                st.sampled_from(["goteborg", "boras", "sodertalje", "botkyrka"])
+                | h.not_a_choice(["goteborg", "boras", "sodertalje", "botkyrka"]),
+                min_size=1,
+                max_size=9,
+            ),
+        },
+        forms=("agreements.forms.ComparisonForm",),
+    ),
+    QueryCase(
         "organisations:officer",
         "officer_x",
         _url("organisations:officer"),
