@@ -14,8 +14,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from .models import Agreement
-
 MAX_COMPARED = 6
 DEFAULT_COMPARED = 4
 
@@ -37,22 +35,21 @@ class ComparisonForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, data, *, agreements: list[Agreement]):
-        self.agreements = agreements
-        self.by_slug = {agreement.slug: agreement for agreement in agreements}
+    def __init__(self, data, *, agreements: list[tuple[str, str]]):
+        """``agreements``: (slug, municipality's name) of every agreement, in their order."""
+        self.slugs = [slug for slug, _name in agreements]
         self.ignored: list[str] = []
         # Unknown agreements are dropped before validation, with a notice (see the module).
         data = data.copy()
         chosen = data.getlist("agreement")
-        known = [slug for slug in dict.fromkeys(chosen) if slug in self.by_slug]
-        if set(chosen) - set(known):
+        known = set(self.slugs)
+        kept = [slug for slug in dict.fromkeys(chosen) if slug in known]
+        if set(chosen) - known:
             self.ignored.append(UNKNOWN_IGNORED)
-        data.setlist("agreement", known)
+        data.setlist("agreement", kept)
         super().__init__(data)
         self.fields["agreement"].help_text = CHOOSE_UP_TO % {"max": MAX_COMPARED}
-        self.fields["agreement"].choices = [
-            (agreement.slug, agreement.municipality.name) for agreement in agreements
-        ]
+        self.fields["agreement"].choices = agreements
 
     def clean_agreement(self) -> list[str]:
         chosen = self.cleaned_data["agreement"]
@@ -60,16 +57,11 @@ class ComparisonForm(forms.Form):
             raise forms.ValidationError(TOO_MANY % {"max": MAX_COMPARED}, code="too_many")
         return chosen
 
-    def compared(self) -> list[Agreement]:
-        """The agreements to set side by side, in the agreements' own order."""
+    def compared(self) -> list[str]:
+        """The slugs of the agreements to set side by side, in the agreements' own order."""
         chosen = set(self.cleaned_data["agreement"])
         if chosen:
-            return [a for a in self.agreements if a.slug in chosen]
-        if len(self.agreements) <= MAX_COMPARED:
-            return list(self.agreements)
-        return list(self.agreements[:DEFAULT_COMPARED])
-
-    @property
-    def is_a_choice(self) -> bool:
-        """Whether fewer agreements are compared than there are."""
-        return len(self.agreements) > len(self.compared())
+            return [slug for slug in self.slugs if slug in chosen]
+        if len(self.slugs) <= MAX_COMPARED:
+            return list(self.slugs)
+        return self.slugs[:DEFAULT_COMPARED]

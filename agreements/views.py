@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,11 +10,10 @@ from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import public_page, versioned
+from portal.pagecache import deferred, public_page, versioned
 from portal.pdf import render_pdf
 
 from .forms import ComparisonForm
@@ -153,12 +151,10 @@ def agreement_detail(request, slug: str):
 
     Its content is fetched only when the template needs it: the page's body is a fragment kept
     in the cache until public data change (templates/agreements/agreement_detail.html), so a
-    page whose body is cached makes no query for it. Each name of the content is a callable,
-    which the template language calls when it looks the name up.
+    page whose body is cached makes no query for it (portal.pagecache.deferred).
     """
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
-    content = SimpleLazyObject(lambda: agreement_page_context(agreement))
-    context = {name: partial(operator.getitem, content, name) for name in PAGE_CONTENT_NAMES}
+    context = deferred(lambda: agreement_page_context(agreement), PAGE_CONTENT_NAMES)
     context.update(agreement=agreement, municipality=agreement.municipality)
     return render(request, "agreements/agreement_detail.html", context)
 
@@ -199,8 +195,13 @@ def comparison(request):
     The rows are built only when the template needs them, so a page whose comparison is in the
     fragment cache (templates/agreements/comparison.html) makes no query for them.
     """
+    # Every agreement's slug and name for the choice, kept per data version (290 at national
+    # scale); only the compared ones are fetched, and only when their fragment is not cached.
     agreements = versioned(
-        "comparison-agreements", lambda: list(Agreement.objects.with_current_version())
+        "comparison-choices",
+        lambda: list(
+            Agreement.objects.order_by("order", "slug").values_list("slug", "municipality__name")
+        ),
     )
     form = ComparisonForm(request.GET, agreements=agreements)
     context = {"form": form, "ignored": form.ignored, "total": len(agreements)}
@@ -208,15 +209,14 @@ def comparison(request):
         context["checked"] = form.data.getlist("agreement")
         return render(request, "agreements/comparison.html", context, status=400)
     compared = form.compared()
-    context.update(
-        compared=compared,
-        checked=[agreement.slug for agreement in compared],
-        rows=partial(comparison_rows, compared),
-    )
+    context.update(checked=compared, rows=partial(comparison_rows, compared))
     return render(request, "agreements/comparison.html", context)
 
 
-def comparison_rows(agreements: list[Agreement]) -> list[ComparisonRow]:
+def comparison_rows(slugs: list[str]) -> list[ComparisonRow]:
+    """Each theme with the principles of the agreements with these slugs, in this order."""
+    by_slug = {a.slug: a for a in Agreement.objects.with_current_version().filter(slug__in=slugs)}
+    agreements = [by_slug[slug] for slug in slugs if slug in by_slug]
     version_ids = [a.current_version.pk for a in agreements if a.current_version]
     principles = Principle.objects.filter(version_id__in=version_ids).prefetch_related("themes")
     by_theme_and_version: dict[tuple[int, int], list[Principle]] = defaultdict(list)

@@ -5,6 +5,12 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def request_language(request) -> str:
+    """The language the visitor chose with the switch (a cookie), and Swedish otherwise."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class SiteLanguageMiddleware:
     """Activate the language the visitor chose with the switch, and Swedish otherwise.
 
@@ -15,11 +21,9 @@ class SiteLanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = request_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
@@ -59,6 +63,17 @@ class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @classmethod
+    def session_started(cls, sender, request, user, **kwargs):
+        """At login (signal user_logged_in): the session's start and last-seen time, saved with
+        the new session, so that the visit's first page does not write the session again."""
+        import time
+
+        if request is not None and hasattr(request, "session"):
+            now = int(time.time())
+            request.session[cls.STARTED] = now
+            request.session[cls.SEEN] = now
+
     def __call__(self, request):
         import time
 
@@ -77,8 +92,10 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out because the session had expired."))
             else:
-                request.session[self.STARTED] = started
-                # Write the last-seen time at most once a minute, not on every request.
+                if self.STARTED not in request.session:
+                    request.session[self.STARTED] = started
+                # Write the last-seen time at most once a minute, not on every request (an
+                # assignment marks the session changed, and a changed session is saved).
                 if now - seen >= 60 or self.SEEN not in request.session:
                     request.session[self.SEEN] = now
         return self.get_response(request)

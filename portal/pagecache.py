@@ -3,15 +3,17 @@
 One number, the *public data version*, stands for everything the public pages show. Every write
 that can change a public page bumps it (``public_data_changed``): the services that change
 accessions, organisations, evaluations and agreement content call it, and as a safety net so
-does every successful POST through the site (``PublicCacheMiddleware``), since writes are rare
+does every successful POST through the site (``PageCacheMiddleware``), since writes are rare
 next to reads. Cached pages and fragments carry the version in their key or value, so a bump
 retires all of them at once: a new accession is on the register with the next request.
 
-``public_page`` wraps the anonymous public views:
+``public_page`` wraps the anonymous public views, and ``PageCacheMiddleware`` keeps their pages:
 
 - a visitor without a session (no session or messages cookie) gets the page from the cache when
-  it was rendered for the same version, language and address, and otherwise renders and stores
-  it (``PORTAL_PAGE_CACHE`` turns this off, for the benchmark's uncached figures);
+  it was rendered for the same version, language and address — answered at the top of the
+  middleware stack, before anything else of Django runs —, and otherwise the view renders it
+  and the middleware stores it (``PORTAL_PAGE_CACHE`` turns this off, for the benchmark's
+  uncached figures);
 - the response says ``Cache-Control: public, max-age=60`` (``PORTAL_PUBLIC_MAX_AGE``), with an
   ETag and Last-Modified from the version, ``Vary: Cookie`` (the language is a cookie), and a
   conditional GET with a matching ETag or date is answered 304 without rendering;
@@ -25,15 +27,19 @@ posts to ``portal.views.set_language``, which checks the request's origin instea
 from __future__ import annotations
 
 import hashlib
+import operator
 import time
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
+
+from .middleware import request_language
 
 VERSION_KEY = "portal:public-version"
 PAGE_PREFIX = "portal:page:"
@@ -77,6 +83,18 @@ def versioned(name: str, compute):
     return cache.get_or_set(key, compute, timeout=seconds)
 
 
+def deferred(compute, names) -> dict:
+    """A template context whose values are computed only if the template looks one of them up.
+
+    For a page whose body is a cached fragment: ``compute()`` returns a dict with (at least)
+    ``names``; each name becomes a callable, which the template language calls when the name
+    is looked up, so a page whose fragment is in the cache never computes the context at all.
+    ``compute`` runs at most once per response.
+    """
+    content = SimpleLazyObject(compute)
+    return {name: partial(operator.getitem, content, name) for name in names}
+
+
 def _is_private(request) -> bool:
     return any(name in request.COOKIES for name in PRIVATE_COOKIES)
 
@@ -101,7 +119,12 @@ def _mark_public(response: HttpResponse, etag: str, modified: float) -> HttpResp
 
 
 def public_page(view):
-    """Cache an anonymous public page by data version; see the module's description."""
+    """Mark an anonymous public page as cacheable by data version; see the module's description.
+
+    The cache itself is served and filled by ``PageCacheMiddleware`` at the top of the
+    middleware stack: a page found there never reaches this view. Here a page is rendered, given
+    its HTTP caching headers, and marked to be stored.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -110,52 +133,67 @@ def public_page(view):
             patch_cache_control(response, private=True, no_cache=True)
             return response
         language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-        key = _page_key(request, language) if settings.PORTAL_PAGE_CACHE else None
-        # One round trip to the cache for the version and the page together.
-        found = cache.get_many([VERSION_KEY, key] if key else [VERSION_KEY])
-        version = found.get(VERSION_KEY) or public_version()
+        version = public_version()
         etag, modified = _validators(version, language)
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(modified))
         if not_modified is not None:
             return _mark_public(not_modified, etag, modified)
-        stored = found.get(key) if key else None
-        if stored and stored[0] == version:
-            _version, status, content_type, content = stored
-            response = HttpResponse(content, status=status, content_type=content_type)
-            response.headers["X-Page-Cache"] = "hit"
-            return _mark_public(response, etag, modified)
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.cookies or response.streaming:
             # Not a page for everyone (an error, or the view set a cookie): never stored.
             patch_cache_control(response, private=True, no_cache=True)
             return response
-        if key:
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
-            cache.set(
-                key,
-                (version, response.status_code, response["Content-Type"], response.content),
-                timeout=settings.PORTAL_PAGE_CACHE_SECONDS,
-            )
-            response.headers["X-Page-Cache"] = "miss"
+        if settings.PORTAL_PAGE_CACHE:
+            response.page_cache_version = version
         return _mark_public(response, etag, modified)
 
     return wrapped
 
 
-class PublicCacheMiddleware:
-    """A POST that succeeded may have changed what public pages show: retire them (safety net).
+class PageCacheMiddleware:
+    """The page cache, at the top of the middleware stack (below the security headers).
 
-    Success is the redirect that follows a completed form (POST-redirect-GET); a form shown
-    again with its errors changed nothing, and switching the language changes no data, so
-    neither retires the cache (otherwise anyone could empty it with a stream of bad posts).
+    - A GET or HEAD from a visitor without a session whose page is in the cache for the current
+      data version is answered from there, with the headers it was first sent with, before
+      sessions, CSRF, authentication, URL resolution or the view are reached; a conditional
+      request that matches gets a 304.
+    - A page ``public_page`` marked as cacheable is stored on its way out, with the headers the
+      rest of the stack gave it (never when something set a cookie).
+    - A POST that succeeded may have changed what public pages show: it retires them (a safety
+      net besides the services' own calls). Success is the redirect that follows a completed
+      form (POST-redirect-GET); a form shown again with its errors changed nothing, and
+      switching the language changes no data, so neither retires the cache (otherwise anyone
+      could empty it with a stream of bad posts).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        key = None
+        if (
+            settings.PORTAL_PAGE_CACHE
+            and request.method in ("GET", "HEAD")
+            and not _is_private(request)
+        ):
+            key = _page_key(request, request_language(request))
+            # One round trip to the cache for the version and the page together.
+            found = cache.get_many([VERSION_KEY, key])
+            stored = found.get(key)
+            if stored and found.get(VERSION_KEY) == stored[0]:
+                return self._from_cache(request, stored)
         response = self.get_response(request)
+        version = getattr(response, "page_cache_version", None)
+        if key and version is not None and not response.cookies:
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            headers = [(name, value) for name, value in response.items()]
+            cache.set(
+                key,
+                (version, response.status_code, headers, response.content),
+                timeout=settings.PORTAL_PAGE_CACHE_SECONDS,
+            )
+            response.headers["X-Page-Cache"] = "miss"
         if (
             request.method not in ("GET", "HEAD", "OPTIONS")
             and 300 <= response.status_code < 400
@@ -163,3 +201,18 @@ class PublicCacheMiddleware:
         ):
             public_data_changed()
         return response
+
+    @staticmethod
+    def _from_cache(request, stored) -> HttpResponse:
+        _version, status, headers, content = stored
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response.headers[name] = value
+        response.headers["X-Page-Cache"] = "hit"
+        not_modified = get_conditional_response(
+            request,
+            etag=response.headers.get("ETag"),
+            last_modified=int(_version / 1e9),
+            response=response,
+        )
+        return not_modified or response

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import public_page
+from portal.pagecache import deferred, public_page
 
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
@@ -27,6 +27,8 @@ PDF_LABELS = {
     Evaluation.PdfStatus.READY: _("The PDF is ready."),
     Evaluation.PdfStatus.FAILED: _("The PDF could not be made."),
 }
+# What evaluation_context gives the page's body, besides the cycle, agreement and evaluation.
+EVALUATION_CONTENT_NAMES = ("compiled", "texts_by_principle", "charts")
 PDF_PENDING = (Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING)
 
 
@@ -64,8 +66,15 @@ def _published(slug: str, pk: int) -> Cycle:
 def evaluation(request, slug, pk):
     """A published evaluation, as it was frozen, with its PDF once that is ready."""
     cycle = _published(slug, pk)
-    context = evaluation_context(cycle)
-    context["pdf"] = pdf_state(cycle.evaluation)
+    # The body is a cached fragment (templates/followup/public_evaluation.html): its figures
+    # and charts are computed only when it is rendered.
+    context = deferred(lambda: evaluation_context(cycle), EVALUATION_CONTENT_NAMES)
+    context.update(
+        cycle=cycle,
+        agreement=cycle.agreement,
+        evaluation=cycle.evaluation,
+        pdf=pdf_state(cycle.evaluation),
+    )
     return render(request, "followup/public_evaluation.html", context)
 
 

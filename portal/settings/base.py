@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous public pages from the cache, before sessions, CSRF and the rest (pagecache.py).
+    "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,7 +57,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
-    "portal.pagecache.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -153,3 +153,36 @@ def test_published_evaluations_newest_first_in_one_query(published):
 def test_no_published_evaluations():
     html = _render_list(Agreement.objects.get(slug="botkyrka"))
     assert "<ul" not in html
+
+
+def test_the_evaluation_page_is_given_all_of_its_content(published):
+    """followup.views.public.EVALUATION_CONTENT_NAMES must name everything the body needs."""
+    from followup.pdf import evaluation_context
+    from followup.views.public import EVALUATION_CONTENT_NAMES
+
+    context = evaluation_context(published)
+    assert set(context) == {*EVALUATION_CONTENT_NAMES, "cycle", "agreement", "evaluation"}
+
+
+def test_the_evaluation_body_is_a_cached_fragment(client, published, settings, monkeypatch):
+    """With the whole-page cache off, the body comes from the fragment cache (no figures or
+    charts computed again) and the page is the same."""
+    from followup.views import public
+
+    computed = []
+    original = public.evaluation_context
+    monkeypatch.setattr(
+        public, "evaluation_context", lambda cycle: computed.append(cycle) or original(cycle)
+    )
+    settings.PORTAL_PAGE_CACHE = False
+    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    url = reverse(
+        "followup:public-evaluation",
+        kwargs={"slug": published.agreement.slug, "pk": published.pk},
+    )
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert second.status_code == 200 and second.content == first.content
+    assert len(computed) == 1, "the second request computed the body again"
+    assert len(queries) <= 1, [q["sql"] for q in queries]  # the published cycle

@@ -29,7 +29,7 @@ MAXIMUM = {
     "home": 2,
     "agreement list": 2,
     "agreement": 20,
-    "comparison": 5,
+    "comparison": 6,
     "register": 6,
     "register search": 6,
     "register filtered": 7,

@@ -182,3 +182,34 @@ def test_the_agreement_page_is_given_all_of_its_content():
 
     context = agreement_page_context(Agreement.objects.get(slug="boras"))
     assert set(context) == {*PAGE_CONTENT_NAMES, "agreement", "municipality"}
+
+
+def test_a_cache_hit_is_answered_before_the_rest_of_the_stack_with_the_same_headers(client):
+    """PageCacheMiddleware answers a hit itself: no query, no session, no view; the headers are
+    those the page was first sent with (security headers, language, caching)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get("/organisationer/")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/organisationer/")
+    assert second["X-Page-Cache"] == "hit"
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    for header in (
+        "Content-Type",
+        "Content-Language",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "Permissions-Policy",
+        "Cache-Control",
+        "ETag",
+        "Last-Modified",
+        "Vary",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert second.get(header) == first.get(header), header
+    assert first["Content-Security-Policy"] and first["X-Frame-Options"] == "DENY"
+    assert second.content == first.content
+    not_modified = client.get("/organisationer/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304 and not_modified["ETag"] == first["ETag"]
