@@ -8,6 +8,8 @@ and PDF never change afterwards.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -390,6 +392,20 @@ class ReportVersion(models.Model):
         return f"{self.report} #{self.revision}"
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def pdf_stuck(self, now: datetime.datetime | None = None):
+        """Published evaluations whose PDF was asked for longer ago than
+        ``PORTAL_PDF_RENDER_TIMEOUT`` and is still waiting or "being made": the worker that was
+        making it stopped, or its task was lost."""
+        now = now or timezone.now()
+        cutoff = now - datetime.timedelta(seconds=settings.PORTAL_PDF_RENDER_TIMEOUT)
+        return self.filter(
+            published_at__isnull=False,
+            pdf_status__in=[Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING],
+            pdf_requested_at__lt=cutoff,
+        )
+
+
 class Evaluation(models.Model):
     """The compiled evaluation of a cycle: figures from the reports plus the officers' narrative."""
 
@@ -427,6 +443,8 @@ class Evaluation(models.Model):
     pdf_error = models.TextField(_("PDF error"), blank=True)
     pdf_requested_at = models.DateTimeField(_("PDF requested"), null=True, blank=True)
 
+    objects = EvaluationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evaluation")
         verbose_name_plural = _("evaluations")
@@ -440,6 +458,21 @@ class Evaluation(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def pdf_is_stuck(self) -> bool:
+        """Waiting or "being made" for longer than any render takes (see ``pdf_stuck``)."""
+        if not self.is_published or self.pdf_requested_at is None:
+            return False
+        limit = datetime.timedelta(seconds=settings.PORTAL_PDF_RENDER_TIMEOUT)
+        return (
+            self.pdf_status
+            in (
+                self.PdfStatus.QUEUED,
+                self.PdfStatus.RENDERING,
+            )
+            and self.pdf_requested_at < timezone.now() - limit
+        )
 
 
 class EvaluationComment(models.Model):

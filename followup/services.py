@@ -750,6 +750,38 @@ def evaluation_publish(*, cycle: Cycle, officer) -> Evaluation:
     return evaluation
 
 
+PDF_STUCK_ERROR = "not finished within %s minutes of being asked for: its worker stopped"
+
+
+def evaluation_fail_stuck_pdfs() -> list[int]:
+    """Mark failed every PDF stuck waiting or "being made" (``EvaluationQuerySet.pdf_stuck``).
+
+    The page already treats such a PDF as failed; this records it, with a reason, for the
+    operator's log and the public page. A render that finishes after all still wins: it stores
+    its file and sets the status to ready.
+    """
+    minutes = settings.PORTAL_PDF_RENDER_TIMEOUT // 60
+    failed = []
+    for evaluation in Evaluation.objects.pdf_stuck().only("pk", "pdf_status", "pdf_requested_at"):
+        # Only if it is still stuck now: a render that finished meanwhile is left alone.
+        if (
+            Evaluation.objects.pdf_stuck()
+            .filter(pk=evaluation.pk)
+            .update(pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=PDF_STUCK_ERROR % minutes)
+        ):
+            failed.append(evaluation.pk)
+            logger.error(
+                "the PDF of evaluation %s was %s since %s; marked failed (%s)",
+                evaluation.pk,
+                evaluation.pdf_status,
+                evaluation.pdf_requested_at,
+                PDF_STUCK_ERROR % minutes,
+            )
+    if failed:
+        public_data_changed()
+    return failed
+
+
 def evaluation_queue_pdf_task(evaluation_id: int) -> None:
     from . import tasks
 
@@ -759,8 +791,17 @@ def evaluation_queue_pdf_task(evaluation_id: int) -> None:
 @transaction.atomic
 def evaluation_retry_pdf(*, evaluation: Evaluation, officer) -> Evaluation:
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if not evaluation.is_published or evaluation.pdf_status != Evaluation.PdfStatus.FAILED:
+    failed = evaluation.pdf_status == Evaluation.PdfStatus.FAILED or evaluation.pdf_is_stuck
+    if not evaluation.is_published or not failed:
         raise ActionRefused(_("Only a failed PDF can be rendered again."))
+    if evaluation.pdf_is_stuck:
+        logger.warning(
+            "the PDF of evaluation %s was stuck (%s since %s); rendered again at %s's request",
+            evaluation.pk,
+            evaluation.pdf_status,
+            evaluation.pdf_requested_at,
+            officer.pk,
+        )
     evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
     evaluation.pdf_error = ""
     evaluation.pdf_requested_at = timezone.now()

@@ -3,6 +3,8 @@ Django imports the site's class before the admin modules, and a registration mad
 site is being built would be lost)."""
 
 from django.contrib import admin
+from django.template.defaultfilters import linebreaksbr
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from .admin_site import ADMIN_NEEDS_MFA, URL_FIELD_OVERRIDES, PortalAdminSite
@@ -24,8 +26,9 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         "created_at",
         "recipients",
         "subject",
-        "body",
+        "body_shown",
         "template",
+        "sensitive",
         "status",
         "attempts",
         "next_attempt_at",
@@ -34,6 +37,13 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     fields = readonly_fields
+
+    @admin.display(description=pgettext_lazy("e-mail", "body"))
+    def body_shown(self, obj):
+        """The text of the message, unless it carries a sign-in or reset link or a code."""
+        if obj.sensitive:
+            return gettext_lazy("Not shown: the message holds a link or code that gives access.")
+        return linebreaksbr(obj.body)  # escapes the text, as the admin does for a plain field
 
     @admin.display(description=_lazy("recipients"))
     def recipient_list(self, obj):

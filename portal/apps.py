@@ -9,9 +9,14 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from django.contrib.auth.signals import user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from .middleware import SessionTimeoutMiddleware
 
         user_login_failed.connect(log_failed_login, dispatch_uid="portal-log-failed-login")
+        user_logged_in.connect(
+            SessionTimeoutMiddleware.session_started, dispatch_uid="portal-session-started"
+        )
 
 
 def log_failed_login(sender, credentials, request=None, **kwargs):

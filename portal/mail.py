@@ -50,11 +50,26 @@ def send_templated_mail(*, to: list[str], template: str, context: dict) -> Outgo
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}.txt", context)
+    return mail_queue(recipients=recipients, subject=subject, body=body, template=template)
+
+
+def mail_queue(
+    *, recipients: list[str], subject: str, body: str, template: str = "", sensitive: bool = False
+) -> OutgoingMail:
+    """Store one rendered message and hand it to the task worker once the transaction commits.
+
+    ``sensitive`` marks a body that carries a secret (a sign-in or reset link, a code): the admin
+    never shows it and it is blanked once the message is sent.
+    """
     # Header injection is impossible either way (Django refuses newlines in headers), but a
     # subject rendered from data must stay one line.
     subject = " ".join(subject.split())
     mail = OutgoingMail.objects.create(
-        recipients=recipients, subject=subject, body=body, template=template
+        recipients=sorted(set(recipients)),
+        subject=subject,
+        body=body,
+        template=template,
+        sensitive=sensitive,
     )
     transaction.on_commit(partial(mail_enqueue, mail.pk), robust=True)
     return mail
@@ -98,12 +113,14 @@ def mail_deliver(mail_id: int) -> str:
         EmailMessage(mail.subject, mail.body, None, mail.recipients).send()
     except Exception as exc:  # an unreachable server, a refusal, a timeout: all are retried
         return _attempt_failed(mail, exc)
+    sent = {"body": ""} if mail.sensitive else {}  # a used link or code is not kept
     OutgoingMail.objects.filter(pk=mail.pk).update(
         status=OutgoingMail.Status.SENT,
         sent_at=timezone.now(),
         attempts=F("attempts") + 1,
         claimed_at=None,
         last_error="",
+        **sent,
     )
     return OutgoingMail.Status.SENT
 

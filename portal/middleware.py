@@ -63,6 +63,17 @@ class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @classmethod
+    def session_started(cls, sender, request, user, **kwargs):
+        """At login (signal user_logged_in): the session's start and last-seen time, saved with
+        the new session, so that the visit's first page does not write the session again."""
+        import time
+
+        if request is not None and hasattr(request, "session"):
+            now = int(time.time())
+            request.session[cls.STARTED] = now
+            request.session[cls.SEEN] = now
+
     def __call__(self, request):
         import time
 
@@ -81,8 +92,10 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out because the session had expired."))
             else:
-                request.session[self.STARTED] = started
-                # Write the last-seen time at most once a minute, not on every request.
+                if self.STARTED not in request.session:
+                    request.session[self.STARTED] = started
+                # Write the last-seen time at most once a minute, not on every request (an
+                # assignment marks the session changed, and a changed session is saved).
                 if now - seen >= 60 or self.SEEN not in request.session:
                     request.session[self.SEEN] = now
         return self.get_response(request)

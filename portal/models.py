@@ -51,6 +51,13 @@ class OutgoingMail(models.Model):
     subject = models.CharField(_("subject"), max_length=998)
     body = models.TextField(pgettext_lazy("e-mail", "body"))
     template = models.CharField(_("template"), max_length=200, blank=True)
+    # Sign-in and reset links, confirmation and login codes: the admin never shows such a body,
+    # and it is blanked once the message is sent (portal/mail.py).
+    sensitive = models.BooleanField(
+        _("contains a secret"),
+        default=False,
+        help_text=_("A link or code that gives access: never shown, and blanked once sent."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

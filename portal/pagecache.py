@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import operator
 import time
-from functools import partial, wraps
+from functools import lru_cache, partial, wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,8 +42,44 @@ from django.utils.http import http_date, quote_etag
 
 from .middleware import request_language
 
-VERSION_KEY = "portal:public-version"
-PAGE_PREFIX = "portal:page:"
+# What makes a page, besides the data: the code, templates, translations and static files.
+RELEASE_SOURCES = (
+    "agreements",
+    "organisations",
+    "followup",
+    "portal",
+    "templates",
+    "locale",
+    "static",
+)
+RELEASE_SUFFIXES = {".py", ".html", ".txt", ".mo", ".css", ".js", ".svg", ".json"}
+
+
+@lru_cache(maxsize=1)
+def release() -> str:
+    """A short name of the running release, part of every key of the page cache.
+
+    A new release (other templates, code or translations) must not be served pages stored by
+    the previous one, which can stay in Redis for hours, and during a rolling upgrade both run
+    side by side. ``PORTAL_RELEASE`` (e.g. the git tag) names it; otherwise it is a digest of
+    the files that make the pages, the same on every host with the same checkout.
+    """
+    if getattr(settings, "PORTAL_RELEASE", ""):
+        return settings.PORTAL_RELEASE
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for source in RELEASE_SOURCES:
+        for path in sorted((base / source).rglob("*")):
+            if path.suffix in RELEASE_SUFFIXES and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _version_key() -> str:
+    return f"portal:{release()}:public-version"
+
+
 # Cookies after which a page is the visitor's own: a session (signed in, or a pending message).
 PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 
@@ -53,15 +90,16 @@ def public_version() -> int:
     A cache that lost the number (restarted, evicted) starts a new one from the clock, so no
     page stored before can be taken for current.
     """
-    version = cache.get(VERSION_KEY)
+    key = _version_key()
+    version = cache.get(key)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY) or time.time_ns()
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key) or time.time_ns()
     return version
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    cache.set(_version_key(), time.time_ns(), timeout=None)
 
 
 def public_data_changed() -> None:
@@ -79,7 +117,8 @@ def versioned(name: str, compute):
     seconds = settings.PORTAL_FRAGMENT_CACHE_SECONDS
     if not seconds:
         return compute()
-    key = f"portal:versioned:{public_version():x}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    key = f"portal:{release()}:versioned:{public_version():x}:{digest}"
     return cache.get_or_set(key, compute, timeout=seconds)
 
 
@@ -102,7 +141,7 @@ def _is_private(request) -> bool:
 def _page_key(request, language: str) -> str:
     address = request.get_full_path()
     digest = hashlib.sha256(f"{language}|{address}".encode()).hexdigest()[:32]
-    return PAGE_PREFIX + digest
+    return f"portal:{release()}:page:{digest}"
 
 
 def _validators(version: int, language: str) -> tuple[str, float]:
@@ -178,9 +217,10 @@ class PageCacheMiddleware:
         ):
             key = _page_key(request, request_language(request))
             # One round trip to the cache for the version and the page together.
-            found = cache.get_many([VERSION_KEY, key])
+            version_key = _version_key()
+            found = cache.get_many([version_key, key])
             stored = found.get(key)
-            if stored and found.get(VERSION_KEY) == stored[0]:
+            if stored and found.get(version_key) == stored[0]:
                 return self._from_cache(request, stored)
         response = self.get_response(request)
         version = getattr(response, "page_cache_version", None)

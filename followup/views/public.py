@@ -35,6 +35,8 @@ PDF_PENDING = (Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING)
 def pdf_state(evaluation: Evaluation | None) -> dict:
     """{status, label, url}: the PDF's status, what it means, and its address once it is ready."""
     status = evaluation.pdf_status if evaluation else Evaluation.PdfStatus.NONE
+    if evaluation and evaluation.pdf_is_stuck:
+        status = Evaluation.PdfStatus.FAILED  # its worker died: officers may try again
     url = ""
     if evaluation and status == Evaluation.PdfStatus.READY and evaluation.pdf:
         url = reverse(

@@ -94,7 +94,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},  # OWASP ASVS 4.0.3, 2.1.1
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -147,6 +147,9 @@ PORTAL_PUBLIC_MAX_AGE = env_int("PORTAL_PUBLIC_MAX_AGE", 60)
 # Fragments of public pages (the register's form and table, an agreement's signatories, the
 # comparison, the list of agreements) are kept by data version for this long; 0 turns them off.
 PORTAL_FRAGMENT_CACHE_SECONDS = env_int("PORTAL_FRAGMENT_CACHE_SECONDS", 3600)
+# The release's name in the keys of everything above (e.g. the git tag); without it, a digest
+# of the code, templates and translations (portal.pagecache.release).
+PORTAL_RELEASE = env_str("PORTAL_RELEASE", "")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -163,6 +166,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# The account holder is told by e-mail when their password is changed, set or reset, when an
+# e-mail address is added, removed or made primary, and when two-factor authentication is turned
+# on or off or new recovery codes are made (ASVS 2.2.3). allauth's mails (these, address
+# confirmation, password reset) go through the portal's stored, retried queue (portal/adapter.py).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_ADAPTER = "portal.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, spelled out so that they are visible and reviewed.
     "change_password": "5/m/user",
@@ -177,6 +186,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Samverkansportalen"
+# A code from the period just before or after the current one (30 seconds each) is accepted too,
+# for a phone whose clock is a little off or a code typed as it changed (RFC 6238, 5.2).
+MFA_TOTP_TOLERANCE = 1
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@samverkan.example.se")
 
 # Uploaded minutes are private: stored outside MEDIA_ROOT and served only through a view that
@@ -217,6 +229,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Background work (e-mail reminders, PDF rendering) runs in the task worker:
 #   python manage.py db_worker
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An evaluation PDF asked for longer ago than this (seconds) and still not made counts as failed:
+# its worker died or its task was lost. Officers then see the failure and can try again; the
+# daily housekeeping (manage.py fail_stuck_pdfs) records it. A render takes seconds.
+PORTAL_PDF_RENDER_TIMEOUT = env_int("PORTAL_PDF_RENDER_TIMEOUT", 15 * 60)
 
 # Where the agreement data files live (one YAML file per agreement).
 AGREEMENT_DATA_DIR = BASE_DIR / "agreements" / "data"

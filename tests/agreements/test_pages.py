@@ -192,7 +192,7 @@ def _compared(html: str) -> list[str]:
 
 
 def _checked(html: str) -> list[str]:
-    return re.findall(r'name="agreement" value="([^"]*)" id="[^"]*" checked', html)
+    return re.findall(r'name="agreement" value="([^"]*)" checked', html)
 
 
 def test_comparison_compares_the_chosen_agreements(english):

@@ -1,12 +1,15 @@
 """The evaluation pages: the officers' narrative, the council's review, publishing and the PDF."""
 
+import datetime
+import io
 import os
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from agreements.models import Agreement, Municipality
@@ -14,6 +17,7 @@ from followup import pdf, services
 from followup.models import Cycle, Evaluation, EvaluationApproval, EvaluationComment
 from followup.report_forms import SECTION_LABELS
 from followup.views.evaluation import EVALUATION_NOT_STARTED
+from followup.views.public import PDF_LABELS
 from tests.factories import (
     AccessionFactory,
     CouncilMembershipFactory,
@@ -427,6 +431,87 @@ def test_failed_pdf_can_be_made_again(
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     # Only a failed PDF is made again.
     assert client.post(retry).status_code == 409
+
+
+def _published_with_a_dead_worker(cycle, officer, member, django_capture_on_commit_callbacks):
+    """Published, its PDF task taken by a worker that died while rendering."""
+
+    def never_queued(**kwargs):
+        return django_capture_on_commit_callbacks(execute=False)
+
+    publish(cycle, officer, member, never_queued)
+    Evaluation.objects.filter(cycle=cycle).update(pdf_status=Evaluation.PdfStatus.RENDERING)
+    return _evaluation(cycle)
+
+
+def _asked_minutes_ago(evaluation, minutes):
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        pdf_requested_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+
+
+def test_a_pdf_stuck_rendering_after_its_worker_died_can_be_made_again(
+    client, cycle, officer, member, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_PDF_RENDER_TIMEOUT = 15 * 60
+    evaluation = _published_with_a_dead_worker(
+        cycle, officer, member, django_capture_on_commit_callbacks
+    )
+    retry = url("evaluation-retry-pdf", cycle)
+    client.force_login(officer)
+
+    # Within the limit the render may still be running: no button, and a retry is refused.
+    _asked_minutes_ago(evaluation, 14)
+    html = client.get(url("evaluation", cycle)).content.decode()
+    assert f'<form class="pdf-status__retry" method="post" action="{retry}" hidden>' in html
+    assert client.get(url("pdf-status", cycle)).json()["status"] == "rendering"
+    assert client.post(retry).status_code == 409
+
+    # Past it the render counts as failed: the page says so and offers the button.
+    _asked_minutes_ago(evaluation, 16)
+    html = client.get(url("evaluation", cycle)).content.decode()
+    assert f'<form class="pdf-status__retry" method="post" action="{retry}">' in html
+    with translation.override("sv"):
+        assert str(PDF_LABELS[Evaluation.PdfStatus.FAILED]) in html
+    assert client.get(url("pdf-status", cycle)).json()["status"] == "failed"
+    client.force_login(member)
+    assert client.post(retry).status_code == 403
+
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(retry).status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.pdf_status == Evaluation.PdfStatus.READY
+    public_pdf = reverse(
+        "followup:public-evaluation-pdf", kwargs={"slug": "goteborg", "pk": cycle.pk}
+    )
+    assert client.get(public_pdf).status_code == 200
+
+
+def test_housekeeping_marks_stuck_pdfs_failed_and_logs_them(
+    cycle, officer, member, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_PDF_RENDER_TIMEOUT = 15 * 60
+    evaluation = _published_with_a_dead_worker(
+        cycle, officer, member, django_capture_on_commit_callbacks
+    )
+    _asked_minutes_ago(evaluation, 10)
+    out = io.StringIO()
+    call_command("fail_stuck_pdfs", stdout=out)
+    assert out.getvalue().startswith("0 evaluation PDF(s)")
+    evaluation.refresh_from_db()
+    assert evaluation.pdf_status == Evaluation.PdfStatus.RENDERING
+
+    _asked_minutes_ago(evaluation, 20)
+    with caplog.at_level("ERROR", logger="followup.services"):
+        call_command("fail_stuck_pdfs", stdout=out)
+    assert f"evaluations {evaluation.pk}." in out.getvalue()
+    evaluation.refresh_from_db()
+    assert evaluation.pdf_status == Evaluation.PdfStatus.FAILED
+    assert "not finished within 15 minutes" in evaluation.pdf_error
+    assert [r.getMessage() for r in caplog.records if "marked failed" in r.getMessage()]
+    # Run again: nothing more to do; a ready PDF is never touched.
+    assert services.evaluation_fail_stuck_pdfs() == []
 
 
 def test_retry_before_publication_is_refused(client, cycle, officer):

@@ -83,11 +83,14 @@ def assert_accessible_page(response):
 # --- Signing up, verifying the address, logging in -----------------------------------------------
 
 
-def test_signup_sends_a_verification_link_that_confirms_on_post_and_then_login_works(client):
-    response = client.post(
-        reverse("account_signup"),
-        {"email": "ny@forening.example.se", "password1": PASSWORD, "password2": PASSWORD},
-    )
+def test_signup_sends_a_verification_link_that_confirms_on_post_and_then_login_works(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the worker sends after the commit
+        response = client.post(
+            reverse("account_signup"),
+            {"email": "ny@forening.example.se", "password1": PASSWORD, "password2": PASSWORD},
+        )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert not is_logged_in(client)
@@ -139,9 +142,10 @@ def test_login_with_a_wrong_password_shows_an_error_with_the_form(english):
     assert not is_logged_in(english)
 
 
-def test_password_reset_sends_an_email(client):
+def test_password_reset_sends_an_email(client, django_capture_on_commit_callbacks):
     user = UserFactory()
-    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
@@ -210,9 +214,10 @@ def test_invalid_confirmation_link_explains_itself(client):
     assert 'href="/konto/email/"' in html
 
 
-def test_password_reset_from_key_page_renders(client):
+def test_password_reset_from_key_page_renders(client, django_capture_on_commit_callbacks):
     user = UserFactory()
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
     path = re.search(r"http://testserver(/konto/password/reset/key/\S+/)", mail.outbox[0].body)
     response = client.get(path.group(1), follow=True)
     html = assert_accessible_page(response)

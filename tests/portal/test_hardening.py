@@ -86,6 +86,23 @@ def test_active_session_stays(client):
     assert client.get("/mina-sidor/").status_code == 200
 
 
+def test_a_signed_in_request_saves_the_session_at_most_once_a_minute(client):
+    """Keeping the session's times must not write the session on every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(RepresentativeFactory().user)
+    client.get("/mina-sidor/")  # records the start and the last-seen time
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/mina-sidor/").status_code == 200
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert not writes
+    _age_session(client, seen=61, started=3600)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/mina-sidor/")
+    assert any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in queries)
+
+
 def test_database_down_gives_the_friendly_503(client):
     client.raise_request_exception = False
     with mock.patch(

@@ -213,3 +213,41 @@ def test_a_cache_hit_is_answered_before_the_rest_of_the_stack_with_the_same_head
     assert second.content == first.content
     not_modified = client.get("/organisationer/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert not_modified.status_code == 304 and not_modified["ETag"] == first["ETag"]
+
+
+def test_a_new_release_is_not_served_the_previous_releases_pages(client, settings):
+    """Pages stay in Redis for hours: a release with other templates or code must not serve
+    them (portal.pagecache.release), also while two releases run side by side."""
+    from portal.pagecache import release
+
+    settings.PORTAL_RELEASE = "v1"
+    release.cache_clear()
+    try:
+        client.get("/organisationer/")
+        assert client.get("/organisationer/")["X-Page-Cache"] == "hit"
+        settings.PORTAL_RELEASE = "v2"
+        release.cache_clear()
+        assert client.get("/organisationer/")["X-Page-Cache"] == "miss"
+    finally:
+        settings.PORTAL_RELEASE = ""
+        release.cache_clear()
+
+
+def test_the_release_is_a_digest_of_what_makes_the_pages(settings, tmp_path):
+    from portal.pagecache import release
+
+    settings.PORTAL_RELEASE = ""
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>ett</p>")
+    try:
+        release.cache_clear()
+        first = release()
+        release.cache_clear()
+        assert release() == first  # the same files, the same release on every host
+        page.write_text("<p>två</p>")
+        release.cache_clear()
+        assert release() != first
+    finally:
+        release.cache_clear()

@@ -1,0 +1,71 @@
+"""allauth's e-mail through the portal's stored, retried queue (``ACCOUNT_ADAPTER``).
+
+allauth sends its messages (address confirmation, password reset, the notices of changed
+passwords, addresses and two-factor settings) from inside the request. Here each is rendered as
+allauth renders it and stored as an ``OutgoingMail`` (portal/mail.py), which the task worker
+sends after the commit and retries with back-off: a mail server that is down no longer turns a
+sign-up or a reset into an error page, and the message is delivered once the server is back.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
+
+from .mail import mail_queue
+
+# Notices that carry no secret (they say what changed, when and from which address). Every other
+# message of allauth's holds a confirmation or reset link or a code, or may in a later version,
+# so it is sensitive unless named here: never shown in the admin, blanked once sent.
+NOTICES = frozenset(
+    {
+        "account/email/email_changed",
+        "account/email/email_deleted",
+        "account/email/password_changed",
+        "account/email/password_reset",
+        "account/email/password_set",
+        "mfa/email/recovery_codes_generated",
+        "mfa/email/totp_activated",
+        "mfa/email/totp_deactivated",
+        "mfa/email/webauthn_added",
+        "mfa/email/webauthn_removed",
+    }
+)
+
+
+def _site(request):
+    """The site named in the message: the request's host, as allauth does, or, for a message
+    sent after the request has ended (allauth sends some once the transaction commits), the host
+    of ``PORTAL_BASE_URL``."""
+    if request is not None:
+        return get_current_site(request)
+    host = urlsplit(settings.PORTAL_BASE_URL).netloc
+    return SimpleNamespace(domain=host, name=host)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the message as allauth does, in the portal's language, and queue it.
+
+        Like every message of the portal (portal/mail.py) it is written in Swedish: the person
+        who asked is not always the one who reads it (a reset asked for someone's address).
+        """
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": _site(request)}
+        ctx.update(context)
+        with translation.override(settings.LANGUAGE_CODE):
+            message = self.render_mail(template_prefix, email, ctx)
+        mail_queue(
+            recipients=list(message.to),
+            subject=str(message.subject),
+            body=str(message.body),
+            template=template_prefix,
+            sensitive=template_prefix not in NOTICES,
+        )
