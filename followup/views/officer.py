@@ -11,11 +11,13 @@ and is explained with status 409.
 from __future__ import annotations
 
 import csv
+import hashlib
 from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -28,6 +30,7 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -239,9 +242,14 @@ REPORTS_PAGE_SIZE = 25
 PENDING_SHOWN = 25
 
 
-def _group_rates(cycle: Cycle) -> list[dict]:
-    """Asked, submitted and drafts per respondent group, counted by the database."""
-    counted = {
+# The dashboard's order of reports is kept this long at most (see _ordered_reports).
+ORDER_CACHE_SECONDS = 120
+
+
+def _group_counts(cycle: Cycle) -> dict[str, dict]:
+    """Per respondent group: asked, submitted, drafts, and the sum of the reports' revisions
+    (which grows with every save, submission and reopening), counted by the database."""
+    return {
         row["group"]: row
         for row in cycle.reports.order_by()
         .values("group")
@@ -249,8 +257,32 @@ def _group_rates(cycle: Cycle) -> list[dict]:
             asked=Count("pk"),
             submitted=Count("pk", filter=Q(status=Report.Status.SUBMITTED)),
             drafts=Count("pk", filter=Q(status=Report.Status.DRAFT)),
+            revisions=Sum("revision"),
         )
     }
+
+
+def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> list[tuple[int, str]]:
+    """(key, status) of every report of the cycle in the dashboard's order.
+
+    Sorting thousands of reports by respondent's name is the page's most expensive query, so
+    the order is kept in the cache under the cycle's counts and revisions: any report created,
+    saved, submitted or reopened changes them and so the key. A renamed organisation moves to
+    its new place within ORDER_CACHE_SECONDS (its new name is shown at once).
+    """
+    if not settings.PORTAL_FRAGMENT_CACHE_SECONDS:
+        return list(_reports_in_order(cycle).values_list("pk", "status"))
+    state = sorted((group, tuple(sorted(row.items()))) for group, row in counted.items())
+    digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
+    return cache.get_or_set(
+        f"portal:dashboard-order:{cycle.pk}:{digest}",
+        lambda: list(_reports_in_order(cycle).values_list("pk", "status")),
+        timeout=min(ORDER_CACHE_SECONDS, settings.PORTAL_FRAGMENT_CACHE_SECONDS),
+    )
+
+
+def _group_rates(counted: dict[str, dict]) -> list[dict]:
+    """Asked, submitted and drafts per respondent group (from _group_counts)."""
     rates = []
     for value, label in RespondentGroup.choices:
         row = counted.get(value)
@@ -326,7 +358,8 @@ def _dashboard(
     """The cycle's dashboard in a fixed number of queries, whatever the number of reports."""
     # Every report's key and status in the dashboard's order, in one query (the sort is the
     # expensive part); the page of reports and the first ones not submitted are cut from it.
-    ordered = list(_reports_in_order(cycle).values_list("pk", "status"))
+    counted = _group_counts(cycle)
+    ordered = _ordered_reports(cycle, counted)
     paginator = Paginator(ordered, REPORTS_PAGE_SIZE)
     page_number = request.GET.get("page")
     if failed_reopen:  # show the page with the form that needs correcting
@@ -352,7 +385,7 @@ def _dashboard(
         report.reopen_form = None
         if report.can_reopen and failed_reopen and failed_reopen[0] == report.pk:
             report.reopen_form = failed_reopen[1]
-    rates = _group_rates(cycle)
+    rates = _group_rates(counted)
     submitted = sum(rate["submitted"] for rate in rates)
     pending_count = len(pending_pks)
     pending = [shown[pk] for pk in pending_pks[:PENDING_SHOWN]]

@@ -7,7 +7,6 @@ signed and then withdrawn, rejected or not yet been verified, does not make it p
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from portal.pagecache import public_page, versioned
+from portal.pagecache import deferred, public_page, versioned
 
 from .. import opendata
 from ..filters import PAGE_SIZE, RegisterFilterForm
@@ -73,6 +72,22 @@ def register(request):
     )
 
 
+# What the organisation page's body shows besides the organisation (organisation_detail).
+ORGANISATION_CONTENT_NAMES = ("active_accessions", "activity_areas")
+
+
+def organisation_page_content(organisation: Organisation) -> dict:
+    """The organisation's active accessions and areas of activity, for its page."""
+    return {
+        "active_accessions": list(
+            organisation.accessions.filter(status=Accession.Status.ACTIVE)
+            .select_related("agreement", "version")
+            .order_by("agreement__order", "decided_at")
+        ),
+        "activity_areas": list(organisation.activity_areas.all()),
+    }
+
+
 @require_safe
 @public_page
 def organisation_detail(request, pk: int):
@@ -84,29 +99,18 @@ def organisation_detail(request, pk: int):
     may edit it (its representatives and its municipality's officers), who see the page as it
     would look, with a notice that it is not in the public register. Withdrawn and other
     inactive accessions are never shown here.
+
+    The public page's body is a cached fragment (templates/organisations/organisation_detail.html)
+    whose accessions and areas are fetched only when it is rendered (portal.pagecache.deferred).
     """
-    organisation = get_object_or_404(
-        Organisation.objects.select_related("municipality").prefetch_related(
-            "activity_areas",
-            Prefetch(
-                "accessions",
-                queryset=Accession.objects.filter(status=Accession.Status.ACTIVE)
-                .select_related("agreement", "version")
-                .order_by("agreement__order", "decided_at"),
-                to_attr="active_accessions",
-            ),
-        ),
-        pk=pk,
-    )
-    is_public = bool(organisation.active_accessions)
+    organisation = get_object_or_404(Organisation.objects.select_related("municipality"), pk=pk)
+    is_public = organisation.accessions.filter(status=Accession.Status.ACTIVE).exists()
     may_edit = can_edit_organisation(request.user, organisation)
     if not is_public and not may_edit:
         raise Http404
-    return render(
-        request,
-        "organisations/organisation_detail.html",
-        {"organisation": organisation, "is_public": is_public, "may_edit": may_edit},
-    )
+    context = deferred(lambda: organisation_page_content(organisation), ORGANISATION_CONTENT_NAMES)
+    context.update(organisation=organisation, is_public=is_public, may_edit=may_edit)
+    return render(request, "organisations/organisation_detail.html", context)
 
 
 @require_safe

@@ -676,6 +676,29 @@ def test_dashboard_of_an_open_cycle(client_, open_cycle):
         assert reverse("followup:report-reopen", args=[other.pk]) not in html
 
 
+def test_the_dashboards_order_is_kept_until_a_report_changes(client_, open_cycle, settings):
+    """The sort by respondent's name is done once and kept; any submission changes the key, so
+    the lists are never out of date."""
+    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    url = open_cycle.get_absolute_url()
+
+    def sorts():
+        with CaptureQueriesContext(connection) as queries:
+            response = client_.get(url)
+        assert response.status_code == 200
+        pending = [r.pk for r in response.context["pending"]]
+        return sum("LOWER(" in q["sql"].upper() for q in queries), pending
+
+    first_sorts, pending = sorts()
+    again_sorts, pending_again = sorts()
+    assert first_sorts == 1 and again_sorts == 0 and pending_again == pending
+    report = _organisation_report(open_cycle, open_cycle.first)
+    assert report.pk in pending
+    _submit(report, open_cycle.first.user)
+    after_sorts, pending_after = sorts()
+    assert after_sorts == 1 and report.pk not in pending_after
+
+
 def _form_markup(html: str) -> str:
     """A form's markup without whitespace differences and the CSRF token's random value."""
     import re

@@ -33,7 +33,7 @@ MAXIMUM = {
     "register": 6,
     "register search": 6,
     "register filtered": 7,
-    "organisation": 3,
+    "organisation": 4,  # with its body not cached: public?, then accessions and areas
     "open data": 2,
     "published evaluation": 1,
     "officer dashboard": 16,  # sorts the keys first, then fetches the 50 + 50 rows shown

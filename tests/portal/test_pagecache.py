@@ -251,3 +251,26 @@ def test_the_release_is_a_digest_of_what_makes_the_pages(settings, tmp_path):
         assert release() != first
     finally:
         release.cache_clear()
+
+
+def test_the_organisation_pages_body_is_a_fragment_fetched_only_when_rendered(
+    client, settings, monkeypatch
+):
+    from organisations.views import public
+
+    computed = []
+    original = public.organisation_page_content
+    monkeypatch.setattr(
+        public,
+        "organisation_page_content",
+        lambda organisation: computed.append(organisation) or original(organisation),
+    )
+    settings.PORTAL_PAGE_CACHE = False
+    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    accession = AccessionFactory(organisation=OrganisationFactory(name="Föreningen Fragment"))
+    url = accession.organisation.get_absolute_url()
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content and "Föreningen Fragment" in first.content.decode()
+    assert len(computed) == 1, "the second request fetched the body again"
+    assert set(original(accession.organisation)) == set(public.ORGANISATION_CONTENT_NAMES)
