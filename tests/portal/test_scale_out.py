@@ -161,6 +161,13 @@ def test_unreachable_redis_is_a_cache_miss_and_is_logged(unreachable_redis, capl
     assert caplog.text.count("Redis cannot be reached") == 1  # once a minute, not per call
 
 
+def test_the_redis_cache_reuses_one_client_per_connection_pool(unreachable_redis):
+    """Django made a new redis-py client for each operation (portal.cache)."""
+    client = unreachable_redis._cache
+    assert client.get_client("a") is client.get_client("b")
+    assert client.get_client("a", write=True) is client.get_client("b", write=True)
+
+
 @pytest.mark.django_db
 def test_signed_in_pages_and_logins_work_while_redis_is_down(unreachable_redis, client):
     user = RepresentativeFactory().user
