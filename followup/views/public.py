@@ -52,8 +52,11 @@ def pdf_state(evaluation: Evaluation | None) -> dict:
 
 
 def _published(slug: str, pk: int) -> Cycle:
+    # The frozen figures (a large JSON document) are read only when the page's body is rendered.
     return get_object_or_404(
-        Cycle.objects.select_related("agreement__municipality", "evaluation"),
+        Cycle.objects.select_related("agreement__municipality", "evaluation").defer(
+            "evaluation__frozen_data"
+        ),
         pk=pk,
         agreement__slug=slug,
         status=Cycle.Status.PUBLISHED,
