@@ -329,6 +329,10 @@ def measure_pages(
         for name in names:
             cookie = targets["session_cookie"] if name in targets["signed_in"] else None
             url = base + targets["pages"][name]
+            # Warm up, not measured: every gunicorn worker loads the page's templates and opens
+            # its database connection on its first request for the page; measured, those few
+            # first requests (one per worker) were the round's p99.
+            wrk(url, c, 1, cookie)
             per_round = []
             for _ in range(rounds):
                 static = wrk(static_url, c, seconds)
