@@ -352,38 +352,40 @@ def generate(
         # active signatory. The largest municipality's last cycle is answered and published;
         # its current one is open.
         officer = _officer(big)
-        cycles = []
-        for agreement in agreements:
-            for year in range(this_year - counts.years, this_year):
-                cycles.append(
-                    Cycle(
-                        agreement_id=agreement.pk,
-                        version_id=versions[agreement.pk].pk,
-                        kind=Cycle.Kind.FOLLOWUP,
-                        title=f"Årlig uppföljning {year}",
-                        period_start=datetime.date(year, 1, 1),
-                        period_end=datetime.date(year, 12, 31),
-                        opens_on=datetime.date(year + 1, 1, 15),
-                        deadline=datetime.date(year + 1, 3, 1),
-                        status=Cycle.Status.CLOSED,
-                        created_by=officer,
-                        created_at=_aware(year + 1, 1, 10),
-                        opened_at=_aware(year + 1, 1, 15),
-                        closed_at=_aware(year + 1, 3, 2),
-                    )
-                )
-        cycles.append(
-            Cycle(
-                agreement_id=big.pk,
-                version_id=versions[big.pk].pk,
+
+        def yearly_cycle(agreement_id: int, year: int, **state) -> Cycle:
+            return Cycle(
+                agreement_id=agreement_id,
+                version_id=versions[agreement_id].pk,
                 kind=Cycle.Kind.FOLLOWUP,
-                title=f"Årlig uppföljning {this_year}",
-                period_start=datetime.date(this_year, 1, 1),
-                period_end=datetime.date(this_year, 12, 31),
+                title=f"Årlig uppföljning {year}",
+                period_start=datetime.date(year, 1, 1),
+                period_end=datetime.date(year, 12, 31),
+                created_by=officer,
+                **state,
+            )
+
+        cycles = [
+            yearly_cycle(
+                agreement.pk,
+                year,
+                opens_on=datetime.date(year + 1, 1, 15),
+                deadline=datetime.date(year + 1, 3, 1),
+                status=Cycle.Status.CLOSED,
+                created_at=_aware(year + 1, 1, 10),
+                opened_at=_aware(year + 1, 1, 15),
+                closed_at=_aware(year + 1, 3, 2),
+            )
+            for agreement in agreements
+            for year in range(this_year - counts.years, this_year)
+        ]
+        cycles.append(
+            yearly_cycle(
+                big.pk,
+                this_year,
                 opens_on=timezone.localdate(),
                 deadline=timezone.localdate() + datetime.timedelta(days=42),
                 status=Cycle.Status.OPEN,
-                created_by=officer,
                 created_at=now,
                 opened_at=now,
             )
