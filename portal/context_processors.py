@@ -9,12 +9,12 @@ def site(request):
     cache (``{% cache fragment_seconds name public_version … %}``, see portal/pagecache.py); the
     version is only looked up by a page that has such a fragment.
     """
-    from .pagecache import public_version
+    from .pagecache import request_public_version
 
     return {
         "portal_name": settings.PORTAL_NAME,
         "portal_contact_email": settings.PORTAL_CONTACT_EMAIL,
-        "public_version": SimpleLazyObject(public_version),
+        "public_version": SimpleLazyObject(lambda: request_public_version(request)),
         "fragment_seconds": settings.PORTAL_FRAGMENT_CACHE_SECONDS,
     }
 

@@ -102,6 +102,15 @@ def _bump() -> None:
     cache.set(_version_key(), time.time_ns(), timeout=None)
 
 
+def request_public_version(request) -> int:
+    """The public data version for this request: read once (by ``PageCacheMiddleware`` with the
+    page, or here) and reused by the view's validators and the template's fragments."""
+    version = getattr(request, "public_data_version", None)
+    if version is None:
+        version = request.public_data_version = public_version()
+    return version
+
+
 def public_data_changed() -> None:
     """Retire every cached public page and fragment: now, and again when the transaction commits
     (so that no request in between can store the old data under the new version)."""
@@ -172,7 +181,7 @@ def public_page(view):
             patch_cache_control(response, private=True, no_cache=True)
             return response
         language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-        version = public_version()
+        version = request_public_version(request)
         etag, modified = _validators(version, language)
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(modified))
         if not_modified is not None:
@@ -222,6 +231,7 @@ class PageCacheMiddleware:
             stored = found.get(key)
             if stored and found.get(version_key) == stored[0]:
                 return self._from_cache(request, stored)
+            request.public_data_version = found.get(version_key)  # None: read it again later
         response = self.get_response(request)
         version = getattr(response, "page_cache_version", None)
         if key and version is not None and not response.cookies:

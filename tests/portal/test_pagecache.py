@@ -274,3 +274,19 @@ def test_the_organisation_pages_body_is_a_fragment_fetched_only_when_rendered(
     assert second.content == first.content and "Föreningen Fragment" in first.content.decode()
     assert len(computed) == 1, "the second request fetched the body again"
     assert set(original(accession.organisation)) == set(public.ORGANISATION_CONTENT_NAMES)
+
+
+def test_a_page_rendered_anew_reads_the_data_version_once(client, settings, monkeypatch):
+    """The middleware reads the version with the page; the view's validators and the template's
+    fragments use that reading instead of asking the cache again."""
+    from portal import pagecache
+
+    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    client.get("/organisationer/")  # the version exists from here on
+    pagecache.public_data_changed()  # every page is now to be rendered anew
+    calls = []
+    original = pagecache.public_version
+    monkeypatch.setattr(pagecache, "public_version", lambda: calls.append(1) or original())
+    response = client.get("/overenskommelser/goteborg/")
+    assert response["X-Page-Cache"] == "miss"
+    assert calls == []
