@@ -76,8 +76,10 @@ cluster: $(BIN)/.installed
 	ops/cluster/run
 
 ## bench: the national-scale benchmark (bench/README.md); writes bench/results/latest.json and
-## the tables in docs/performance.md. Needs PostgreSQL, redis-server, nginx, wrk and chromium.
+## the tables in docs/performance.md. Needs PostgreSQL, redis-server, nginx, wrk and chromium, which
+## bench/tools installs from Debian's packages when they are missing (as root; otherwise it says how).
 bench: $(BIN)/.installed
+	bench/tools
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## load-test: locust, 50 users for 60 s, against gunicorn on a throwaway PostgreSQL; checks that no

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from array import array
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -39,7 +41,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -49,8 +51,9 @@ from organisations.decorators import mfa_required, officer_required
 from organisations.models import MunicipalUnit, Organisation
 from organisations.opendata import csv_safe
 from organisations.permissions import officer_municipality_ids
+from portal.pagecache import release
 
-from .. import permissions, services, tasks
+from .. import dashboard, permissions, services, tasks
 from ..forms import (
     CycleCreateForm,
     CycleForm,
@@ -262,8 +265,28 @@ def _group_counts(cycle: Cycle) -> dict[str, dict]:
     }
 
 
-def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> list[tuple[int, str]]:
-    """(key, status) of every report of the cycle in the dashboard's order.
+@dataclass(frozen=True)
+class _Order:
+    """The cycle's reports in the dashboard's order: every key (a compact array, cheap to keep
+    in the cache and to read back), the first PENDING_SHOWN keys of reports not submitted, and
+    how many are not submitted."""
+
+    keys: array
+    pending: list[int]
+    pending_count: int
+
+
+def _order(cycle: Cycle) -> _Order:
+    keys, pending = array("q"), []
+    for pk, status in _reports_in_order(cycle).values_list("pk", "status"):
+        keys.append(pk)
+        if status != Report.Status.SUBMITTED:
+            pending.append(pk)
+    return _Order(keys=keys, pending=pending[:PENDING_SHOWN], pending_count=len(pending))
+
+
+def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> _Order:
+    """Every report of the cycle in the dashboard's order (see _Order).
 
     Sorting thousands of reports by respondent's name is the page's most expensive query, so
     the order is kept in the cache under the cycle's counts and revisions: any report created,
@@ -271,12 +294,13 @@ def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> list[tuple[int, 
     its new place within ORDER_CACHE_SECONDS (its new name is shown at once).
     """
     if not settings.PORTAL_FRAGMENT_CACHE_SECONDS:
-        return list(_reports_in_order(cycle).values_list("pk", "status"))
+        return _order(cycle)
     state = sorted((group, tuple(sorted(row.items()))) for group, row in counted.items())
     digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
     return cache.get_or_set(
-        f"portal:dashboard-order:{cycle.pk}:{digest}",
-        lambda: list(_reports_in_order(cycle).values_list("pk", "status")),
+        # The release too: another release may keep the order in another shape.
+        f"portal:{release()}:dashboard-order:{cycle.pk}:{digest}",
+        partial(_order, cycle),
         timeout=min(ORDER_CACHE_SECONDS, settings.PORTAL_FRAGMENT_CACHE_SECONDS),
     )
 
@@ -331,17 +355,39 @@ def _reports_in_order(cycle: Cycle):
     ).order_by("group_rank", "respondent_sort", "pk")
 
 
+# What a row of the dashboard shows (templates/jinja2/followup/officer/*_rows.html): a report's
+# other fields and its respondent's are not read.
+_ROW_FIELDS = (
+    "group",
+    "status",
+    "updated_at",
+    "submitted_at",
+    "last_reminded_at",
+    "organisation__name",
+    "unit__name",
+    "council_member__first_name",
+    "council_member__last_name",
+    "council_member__email",
+)
+
+
 def _reports_by_pk(pks: list[int]) -> list[Report]:
     """The reports with these primary keys, in this order, with what a row shows (one query).
 
     Fetched after sorting and slicing: joined before, the respondents' tables would be read
     whole to sort a page of fifty.
     """
-    found = Report.objects.select_related("organisation", "unit", "council_member").in_bulk(pks)
+    found = (
+        Report.objects.select_related("organisation", "unit", "council_member")
+        .order_by()  # the model's ordering joins the cycle and the agreement, for nothing here
+        .only(*_ROW_FIELDS)
+        .in_bulk(pks)
+    )
     reports = [found[pk] for pk in pks]
-    # The labels of group and status, looked up once (get_FOO_display rebuilds its table of
-    # choices on every call: a tenth of the dashboard's time).
-    groups, statuses = dict(RespondentGroup.choices), dict(Report.Status.choices)
+    # The labels of group and status, looked up and capitalised once (get_FOO_display rebuilds
+    # its table of choices on every call: a tenth of the dashboard's time).
+    groups = {value: capfirst(str(label)) for value, label in RespondentGroup.choices}
+    statuses = {value: capfirst(str(label)) for value, label in Report.Status.choices}
     for report in reports:
         report.group_label = groups.get(report.group, report.group)
         report.status_label = statuses.get(report.status, report.status)
@@ -356,39 +402,31 @@ def _dashboard(
     status: int = 200,
 ) -> HttpResponse:
     """The cycle's dashboard in a fixed number of queries, whatever the number of reports."""
-    # Every report's key and status in the dashboard's order, in one query (the sort is the
-    # expensive part); the page of reports and the first ones not submitted are cut from it.
+    # Every report's key in the dashboard's order, from one query (the sort is the expensive
+    # part); the page of reports and the first ones not submitted are cut from it.
     counted = _group_counts(cycle)
-    ordered = _ordered_reports(cycle, counted)
-    paginator = Paginator(ordered, REPORTS_PAGE_SIZE)
+    order = _ordered_reports(cycle, counted)
+    paginator = Paginator(order.keys, REPORTS_PAGE_SIZE)
     page_number = request.GET.get("page")
-    if failed_reopen:  # show the page with the form that needs correcting
-        order = [pk for pk, _status in ordered]
-        if failed_reopen[0] in order:
-            page_number = order.index(failed_reopen[0]) // REPORTS_PAGE_SIZE + 1
+    if failed_reopen and failed_reopen[0] in order.keys:  # the page with the form to correct
+        page_number = order.keys.index(failed_reopen[0]) // REPORTS_PAGE_SIZE + 1
     page = paginator.get_page(page_number)
-    page_pks = [pk for pk, _status in page.object_list]
-    pending_pks = [pk for pk, status in ordered if status != Report.Status.SUBMITTED]
-    shown = {r.pk: r for r in _reports_by_pk(page_pks + pending_pks[:PENDING_SHOWN])}
+    page_pks = list(page.object_list)
+    shown = {r.pk: r for r in _reports_by_pk(page_pks + order.pending)}
     reports = [shown[pk] for pk in page_pks]
     asked_groups = set()
     question_count = 0
     for groups in cycle.questions.values_list("respondent_groups", flat=True):
         question_count += 1
         asked_groups.update(groups)
-    # Each submitted report gets a reopen form. The template writes the empty ones itself
-    # (followup/officer/includes/reopen_form.html): laid out by crispy-forms, fifty of them took
-    # most of the page's time. A form refused with errors is shown by crispy-forms as usual.
-    can_reopen = cycle.status == Cycle.Status.OPEN
+    # Each submitted report gets a reopen form while the cycle is open.
+    reopen_column = cycle.status == Cycle.Status.OPEN
     for report in reports:
-        report.can_reopen = can_reopen and report.status == Report.Status.SUBMITTED
-        report.reopen_form = None
-        if report.can_reopen and failed_reopen and failed_reopen[0] == report.pk:
-            report.reopen_form = failed_reopen[1]
+        report.can_reopen = reopen_column and report.status == Report.Status.SUBMITTED
     rates = _group_rates(counted)
     submitted = sum(rate["submitted"] for rate in rates)
-    pending_count = len(pending_pks)
-    pending = [shown[pk] for pk in pending_pks[:PENDING_SHOWN]]
+    pending_count = order.pending_count
+    pending = [shown[pk] for pk in order.pending]
     return render(
         request,
         "followup/officer/cycle_detail.html",
@@ -396,9 +434,14 @@ def _dashboard(
             "cycle": cycle,
             "agreement": cycle.agreement,
             "reports": reports,
+            # The rows of both tables are written by Jinja2 (followup/dashboard.py says why).
+            "report_rows": dashboard.report_rows(
+                request, reports, reopen_column=reopen_column, failed_reopen=failed_reopen
+            ),
             "reports_page": page,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "pending": pending,
+            "pending_rows": dashboard.pending_rows(request, pending),
             "pending_count": pending_count,
             "pending_more": max(0, pending_count - len(pending)),
             "rates": rates,

@@ -78,6 +78,13 @@ TEMPLATES = [
             ],
         },
     },
+    # Only for the officer dashboard's tables of reports (portal/jinja2.py says why).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja2.environment"},
+    },
 ]
 
 # SQLite is the embedded default; DATABASE_URL (postgres://…) selects PostgreSQL.
