@@ -17,6 +17,20 @@ MODES = {
 }
 
 
+def _load_remark(machine: dict) -> str:
+    """What the load average says about the run: the one-minute figure at the start is taken
+    before the benchmark starts its own servers."""
+    busy = machine["load_average_at_start"][0] >= 0.5 * machine["cores"]
+    return (
+        "other work was running on the machine at the start"
+        if busy
+        else "the machine was otherwise idle at the start; the rise is the benchmark's own load"
+    ) + (
+        "; every figure is also a ratio to references measured in the same round, because other "
+        "work would change the absolute figures"
+    )
+
+
 def tables(result: dict) -> str:
     m = result["machine"]
     d = result.get("data_set", {})
@@ -30,8 +44,7 @@ def tables(result: dict) -> str:
         f"kernel {m['kernel']}; Python {m['python']}, {m['postgresql']}, {m['nginx']}, "
         f"{m['chromium']}; gunicorn with {m['gunicorn_workers']} sync workers.",
         f"- Load average at start and end: {m['load_average_at_start']} → "
-        f"{m.get('load_average_at_end')} (other work was running on the machine; that is why "
-        "every figure is also a ratio to references measured in the same round).",
+        f"{m.get('load_average_at_end')} ({_load_remark(m)}).",
         f"- Data set: {d.get('output', '').splitlines()[-1] if d.get('output') else '?'} "
         f"(generated in {d.get('seconds', '?')} s).",
         "",

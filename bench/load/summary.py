@@ -13,10 +13,12 @@ from pathlib import Path
 def main(out: Path, users: str, run_time: str, workers: str) -> None:
     rows = list(csv.DictReader((out / "locust_stats.csv").open()))
     writes = json.loads((out / "writes.json").read_text())
+    load = os.getloadavg()  # the test's own load over the last minute; a busy machine shows more
     print(
         f"Load test of {datetime.date.today():%Y-%m-%d}: {users} users for {run_time}, gunicorn "
         f"with {workers} sync workers, PostgreSQL 15 and Redis on the same machine "
-        f"({os.cpu_count()} cores, shared with other work).\n"
+        f"({os.cpu_count()} cores; load average at the end {load[0]:.2f}, {load[1]:.2f}, "
+        f"{load[2]:.2f}).\n"
     )
     print("| request | requests | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
