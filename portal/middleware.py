@@ -1,8 +1,13 @@
-"""Language selection for a Swedish public-sector site."""
+"""Language selection for a Swedish public-sector site, and the signed-in session's time limits."""
+
+import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 def request_language(request) -> str:
@@ -67,20 +72,12 @@ class SessionTimeoutMiddleware:
     def session_started(cls, sender, request, user, **kwargs):
         """At login (signal user_logged_in): the session's start and last-seen time, saved with
         the new session, so that the visit's first page does not write the session again."""
-        import time
-
         if request is not None and hasattr(request, "session"):
             now = int(time.time())
             request.session[cls.STARTED] = now
             request.session[cls.SEEN] = now
 
     def __call__(self, request):
-        import time
-
-        from django.contrib import messages
-        from django.contrib.auth import logout
-        from django.utils.translation import gettext as _
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())

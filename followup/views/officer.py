@@ -245,10 +245,6 @@ REPORTS_PAGE_SIZE = 25
 PENDING_SHOWN = 25
 
 
-# The dashboard's order of reports is kept this long at most (see _ordered_reports).
-ORDER_CACHE_SECONDS = 120
-
-
 def _group_counts(cycle: Cycle) -> dict[str, dict]:
     """Per respondent group: asked, submitted, drafts, and the sum of the reports' revisions
     (which grows with every save, submission and reopening), counted by the database."""
@@ -291,9 +287,9 @@ def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> _Order:
     Sorting thousands of reports by respondent's name is the page's most expensive query, so
     the order is kept in the cache under the cycle's counts and revisions: any report created,
     saved, submitted or reopened changes them and so the key. A renamed organisation moves to
-    its new place within ORDER_CACHE_SECONDS (its new name is shown at once).
+    its new place within PORTAL_DASHBOARD_ORDER_SECONDS (its new name is shown at once).
     """
-    if not settings.PORTAL_FRAGMENT_CACHE_SECONDS:
+    if not settings.PORTAL_DASHBOARD_ORDER_SECONDS:
         return _order(cycle)
     state = sorted((group, tuple(sorted(row.items()))) for group, row in counted.items())
     digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
@@ -301,7 +297,7 @@ def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> _Order:
         # The release too: another release may keep the order in another shape.
         f"portal:{release()}:dashboard-order:{cycle.pk}:{digest}",
         partial(_order, cycle),
-        timeout=min(ORDER_CACHE_SECONDS, settings.PORTAL_FRAGMENT_CACHE_SECONDS),
+        timeout=settings.PORTAL_DASHBOARD_ORDER_SECONDS,
     )
 
 

@@ -154,6 +154,9 @@ PORTAL_PUBLIC_MAX_AGE = env_int("PORTAL_PUBLIC_MAX_AGE", 60)
 # Fragments of public pages (the register's form and table, an agreement's signatories, the
 # comparison, the list of agreements) are kept by data version for this long; 0 turns them off.
 PORTAL_FRAGMENT_CACHE_SECONDS = env_int("PORTAL_FRAGMENT_CACHE_SECONDS", 3600)
+# The officer dashboard's sort of a cycle's reports is kept this long at most (a renamed
+# organisation may keep its old place in the list as long); 0 sorts on every request.
+PORTAL_DASHBOARD_ORDER_SECONDS = env_int("PORTAL_DASHBOARD_ORDER_SECONDS", 120)
 # The release's name in the keys of everything above (e.g. the git tag); without it, a digest
 # of the code, templates and translations (portal.pagecache.release).
 PORTAL_RELEASE = env_str("PORTAL_RELEASE", "")

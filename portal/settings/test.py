@@ -22,3 +22,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # tests/portal/test_pagecache.py turns the page cache on to test it.
 PORTAL_PAGE_CACHE = False
 PORTAL_FRAGMENT_CACHE_SECONDS = 0
+PORTAL_DASHBOARD_ORDER_SECONDS = 0

@@ -679,7 +679,7 @@ def test_dashboard_of_an_open_cycle(client_, open_cycle):
 def test_the_dashboards_order_is_kept_until_a_report_changes(client_, open_cycle, settings):
     """The sort by respondent's name is done once and kept; any submission changes the key, so
     the lists are never out of date."""
-    settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
+    settings.PORTAL_DASHBOARD_ORDER_SECONDS = 300
     url = open_cycle.get_absolute_url()
 
     def sorts():
