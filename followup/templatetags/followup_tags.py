@@ -1,4 +1,4 @@
-"""Template tags the follow-up app offers to pages of lower apps (the agreement page)."""
+"""Template tags the follow-up app offers to pages of lower apps (the agreement page, My pages)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django import template
 from agreements.models import Agreement
 
 from ..models import Evaluation
+from ..selectors import council_work
 
 register = template.Library()
 
@@ -20,3 +21,10 @@ def published_evaluations(agreement: Agreement) -> dict:
         .order_by("-published_at", "-pk")
     )
     return {"agreement": agreement, "evaluations": list(evaluations)}
+
+
+@register.inclusion_tag("followup/includes/council_work.html")
+def council_evaluations(user) -> dict:
+    """For My pages: the councils the user sits on, the evaluations waiting for their review
+    and the latest published one (nothing, and no query beyond one, for anyone else)."""
+    return {"councils": council_work(user) if user.is_authenticated else []}

@@ -1,0 +1,59 @@
+"""Reads of follow-up data that other apps' pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef
+
+from organisations.models import CouncilMembership
+
+from .models import Cycle, EvaluationApproval
+
+
+@dataclass
+class CouncilWork:
+    """One council a user sits on: the evaluations waiting for its review, and its latest
+    published evaluation."""
+
+    membership: CouncilMembership
+    in_review: list[Cycle] = field(default_factory=list)
+    latest_published: Cycle | None = None
+
+
+def council_work(user) -> list[CouncilWork]:
+    """For each agreement whose council the user is a member of (two queries in all).
+
+    A cycle in review carries ``approved_by_me``: whether the user has approved the current
+    revision of its draft (an approval of an earlier revision asks for a new one).
+    """
+    memberships = list(
+        CouncilMembership.objects.filter(user=user)
+        .select_related("agreement__municipality", "body")
+        .order_by("agreement__municipality__name", "agreement__pk")
+    )
+    if not memberships:
+        return []
+    work = {m.agreement_id: CouncilWork(membership=m) for m in memberships}
+    mine = EvaluationApproval.objects.filter(
+        evaluation=OuterRef("evaluation"),
+        member=user,
+        evaluation_revision=OuterRef("evaluation__revision"),
+    )
+    cycles = (
+        Cycle.objects.filter(
+            agreement_id__in=work,
+            status__in=[Cycle.Status.IN_REVIEW, Cycle.Status.PUBLISHED],
+            evaluation__isnull=False,
+        )
+        .select_related("evaluation")
+        .annotate(approved_by_me=Exists(mine))
+        .order_by("-period_end", "-pk")
+    )
+    for cycle in cycles:
+        entry = work[cycle.agreement_id]
+        if cycle.status == Cycle.Status.IN_REVIEW:
+            entry.in_review.append(cycle)
+        elif entry.latest_published is None:
+            entry.latest_published = cycle
+    return list(work.values())
