@@ -236,6 +236,28 @@ class QuestionForm(forms.Form):
         return question
 
 
+class DeadlineForm(forms.Form):
+    """A later deadline for an open cycle (services.cycle_move_deadline checks it)."""
+
+    deadline = forms.DateField(
+        label=_("New deadline"),
+        widget=DateInput(),
+        help_text=_("Only later. Respondents who have not submitted are told by e-mail."),
+    )
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "deadline",
+            button=StrictButton(
+                _("Move the deadline"), type="submit", css_class="btn-outline-primary"
+            ),
+            action=action,
+            form_id="deadline-form",
+            css_class="followup-deadline",
+        )
+
+
 class ReopenForm(forms.Form):
     """Why a submitted report is reopened; e-mailed to the respondent."""
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, FollowUpRule, Party
@@ -371,6 +373,26 @@ def cycle_send_invitations(*, cycle: Cycle) -> int:
     return sent
 
 
+def _not_submitted(cycle: Cycle):
+    return cycle.reports.exclude(status=Report.Status.SUBMITTED).select_related(
+        "organisation", "unit", "council_member"
+    )
+
+
+def _mail_about_report(report: Report, cycle: Cycle, template: str, **context) -> None:
+    """A message to the report's respondents, with a link to the report."""
+    send_templated_mail(
+        to=report_recipients(report),
+        template=template,
+        context={
+            "report": report,
+            "cycle": cycle,
+            "url": site_url(report.get_absolute_url()),
+            **context,
+        },
+    )
+
+
 def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = None) -> int:
     """E-mail everyone who has not submitted. Used by the scheduled task and the officer's button.
 
@@ -386,22 +408,76 @@ def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = No
             return 0
     sent = 0
     now = timezone.now()
-    pending = cycle.reports.exclude(status=Report.Status.SUBMITTED).select_related(
-        "organisation", "unit", "council_member"
-    )
-    for report in pending:
+    for report in _not_submitted(cycle):
         with transaction.atomic():  # the stored message and the reminder's date go together
-            send_templated_mail(
-                to=report_recipients(report),
-                template="followup/email/reminder",
-                context={
-                    "report": report,
-                    "cycle": cycle,
-                    "url": site_url(report.get_absolute_url()),
-                },
-            )
+            _mail_about_report(report, cycle, "followup/email/reminder")
             report.last_reminded_at = now
             report.save(update_fields=["last_reminded_at"])
+        sent += 1
+    return sent
+
+
+# How far a deadline can be moved, counted from the current deadline (or today, if it has
+# passed): a typed year like 2207 is refused.
+DEADLINE_MOVE_MAX_DAYS = 366
+
+
+@transaction.atomic
+def cycle_move_deadline(*, cycle: Cycle, officer, deadline: datetime.date) -> Cycle:
+    """Give the respondents more time: a later deadline for an open cycle.
+
+    Only later: respondents plan by the deadline they were given. The respondents who have not
+    submitted are told by e-mail, and the reminder is planned anew for the new date (the run
+    planned for the old one then does nothing, see cycle_send_reminders). A deadline that has
+    passed can be moved too, which lets late respondents submit again.
+    """
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.OPEN:
+        raise ActionRefused(CYCLE_NOT_OPEN)
+    today = timezone.localdate()
+    if deadline <= cycle.deadline:
+        raise ValidationError(
+            {
+                "deadline": ValidationError(
+                    _("The new deadline must be later than the current one, %(date)s."),
+                    params={"date": date_format(cycle.deadline, "j F Y")},
+                )
+            }
+        )
+    if deadline < today:
+        raise ValidationError({"deadline": _("The new deadline cannot be in the past.")})
+    start = max(cycle.deadline, today)
+    if deadline > start + datetime.timedelta(days=DEADLINE_MOVE_MAX_DAYS):
+        raise ValidationError(
+            {
+                "deadline": ValidationError(
+                    _("The new deadline can be at most a year after %(date)s."),
+                    params={"date": date_format(start, "j F Y")},
+                )
+            }
+        )
+    previous = cycle.deadline
+    cycle.deadline = deadline
+    cycle.save(update_fields=["deadline"])
+    transaction.on_commit(partial(_after_deadline_moved, cycle.pk, previous.isoformat()))
+    return cycle
+
+
+def _after_deadline_moved(cycle_id: int, previous: str) -> None:
+    from . import tasks
+
+    tasks.send_deadline_moved.enqueue(cycle_id, previous)
+    schedule_reminders(Cycle.objects.get(pk=cycle_id))
+
+
+def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:
+    """Tell everyone who has not submitted that the deadline has moved."""
+    cycle = Cycle.objects.get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.OPEN:
+        return 0
+    sent = 0
+    for report in _not_submitted(cycle):
+        _mail_about_report(report, cycle, "followup/email/deadline_moved", previous=previous)
         sent += 1
     return sent
 

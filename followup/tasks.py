@@ -34,6 +34,16 @@ def send_reminders(cycle_id: int, due_on: str | None = None) -> int:
 
 
 @task()
+def send_deadline_moved(cycle_id: int, previous: str) -> int:
+    """Tell everyone who has not submitted that the deadline was moved from ``previous``."""
+    from .services import cycle_send_deadline_moved
+
+    return cycle_send_deadline_moved(
+        cycle=Cycle.objects.get(pk=cycle_id), previous=datetime.date.fromisoformat(previous)
+    )
+
+
+@task()
 def render_evaluation_pdf(evaluation_id: int) -> str:
     """Render a published evaluation's PDF once and store it.
 

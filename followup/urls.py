@@ -19,6 +19,9 @@ urlpatterns = [
     path("uppfoljning/<int:pk>/oppna/", officer.cycle_open, name="cycle-open"),
     path("uppfoljning/<int:pk>/stang/", officer.cycle_close, name="cycle-close"),
     path("uppfoljning/<int:pk>/paminn/", officer.cycle_remind, name="cycle-remind"),
+    path(
+        "uppfoljning/<int:pk>/sista-svarsdag/", officer.cycle_move_deadline, name="cycle-deadline"
+    ),
     path("uppfoljning/<int:pk>/svar.csv", officer.answers_csv, name="answers-csv"),
     path("rapporter/<int:pk>/ateroppna/", officer.report_reopen, name="report-reopen"),
     # Respondents file their reports (views/reports.py).

@@ -41,6 +41,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -57,6 +58,7 @@ from .. import dashboard, permissions, services, tasks
 from ..forms import (
     CycleCreateForm,
     CycleForm,
+    DeadlineForm,
     QuestionForm,
     ReopenForm,
     cycle_initial,
@@ -668,6 +670,47 @@ def cycle_remind(request: HttpRequest, pk: int) -> HttpResponse:
         % {"count": count},
     )
     return redirect(cycle)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mfa_required
+def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    """A later deadline for an open cycle; respondents who have not submitted are told.
+    A date that is not later, in the past or more than a year ahead changes nothing (400)."""
+    cycle = _cycle_for(request, pk)
+    if cycle.status != Cycle.Status.OPEN:
+        return _refused(request, services.CYCLE_NOT_OPEN, cycle)
+    action = reverse("followup:cycle-deadline", args=[cycle.pk])
+    form = DeadlineForm(request.POST or None, action=action)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cycle = services.cycle_move_deadline(
+                    cycle=cycle, officer=request.user, deadline=form.cleaned_data["deadline"]
+                )
+            except services.ActionRefused as exc:
+                return _refused(request, exc.message, cycle, status=exc.status)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The deadline is now %(date)s. Respondents who have not submitted are "
+                        "being told by e-mail."
+                    )
+                    % {"date": date_format(cycle.deadline, "j F Y")},
+                )
+                return redirect(cycle)
+        status = 400
+    pending = cycle.reports.exclude(status=Report.Status.SUBMITTED).count()
+    return render(
+        request,
+        "followup/officer/deadline_form.html",
+        {"cycle": cycle, "form": form, "pending_count": pending},
+        status=status,
+    )
 
 
 @require_POST

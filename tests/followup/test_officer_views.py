@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agreements.models import Agreement, Municipality
 from followup import services
@@ -867,3 +867,112 @@ def test_csv_has_every_answer_escaped_and_protected(client_, open_cycle):
     assert '"Vi sa ""ja""; sedan,\nnej"' in text
     unanswered = [row for row in rows if row[2] == open_cycle.second.organisation.name]
     assert unanswered and all(row[3] == "not started" and row[8] == "" for row in unanswered)
+
+
+# --- Moving the deadline of an open cycle -------------------------------------------------------
+
+DAY = datetime.timedelta(days=1)
+
+
+def _deadline_url(cycle) -> str:
+    return reverse("followup:cycle-deadline", args=[cycle.pk])
+
+
+def _deadline(cycle) -> datetime.date:
+    return Cycle.objects.values_list("deadline", flat=True).get(pk=cycle.pk)
+
+
+def test_the_dashboard_of_an_open_cycle_offers_to_move_the_deadline(client_, open_cycle):
+    html = client_.get(open_cycle.get_absolute_url()).content.decode()
+    assert _deadline_url(open_cycle) in html
+
+
+def test_the_page_says_the_deadline_and_who_will_be_told(client_, open_cycle):
+    response = client_.get(_deadline_url(open_cycle))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "3 respondents have not submitted" in html
+    assert 'type="date"' in html
+
+
+def test_a_later_deadline_is_saved_and_those_not_submitted_are_told(
+    client_, open_cycle, django_capture_on_commit_callbacks
+):
+    _submit(_organisation_report(open_cycle, open_cycle.first), open_cycle.first.user)
+    mail.outbox.clear()
+    new = max(open_cycle.deadline, timezone.localdate()) + 14 * DAY
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_.post(_deadline_url(open_cycle), {"deadline": new.isoformat()})
+    assert response.status_code == 302
+    assert response["Location"] == open_cycle.get_absolute_url()
+    assert _deadline(open_cycle) == new
+    told = sorted(address for message in mail.outbox for address in message.to)
+    assert told == sorted([open_cycle.second.user.email, open_cycle.unit_officer.email])
+    message = mail.outbox[0]
+    assert message.subject.startswith("Ny sista svarsdag")
+    assert open_cycle.deadline.strftime("%Y") in message.body
+
+
+@pytest.mark.parametrize(
+    ("days_after_current", "error"),
+    [
+        (0, "The new deadline must be later than the current one"),
+        (-10, "The new deadline must be later than the current one"),
+        (367 + 1, "The new deadline can be at most a year after"),
+    ],
+)
+def test_a_date_that_is_not_later_or_too_far_changes_nothing(
+    client_, open_cycle, days_after_current, error
+):
+    before = _deadline(open_cycle)
+    start = max(before, timezone.localdate()) if days_after_current > 0 else before
+    response = client_.post(
+        _deadline_url(open_cycle), {"deadline": (start + days_after_current * DAY).isoformat()}
+    )
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert _deadline(open_cycle) == before
+    assert not mail.outbox
+
+
+def test_a_past_date_is_refused_even_after_a_passed_deadline(client_, open_cycle):
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=open_cycle.pk).update(
+        opens_on=today - 30 * DAY, deadline=today - 10 * DAY
+    )
+    response = client_.post(_deadline_url(open_cycle), {"deadline": (today - 5 * DAY).isoformat()})
+    assert response.status_code == 400
+    assert "The new deadline cannot be in the past" in response.content.decode()
+    assert _deadline(open_cycle) == today - 10 * DAY
+
+
+def test_a_passed_deadline_moved_lets_late_respondents_submit(open_cycle, officer):
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=open_cycle.pk).update(opens_on=today - 30 * DAY, deadline=today - DAY)
+    open_cycle.refresh_from_db()
+    assert not open_cycle.accepts_reports
+    moved = services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=today + DAY)
+    assert moved.accepts_reports
+    report = _submit(_organisation_report(moved, open_cycle.first), open_cycle.first.user)
+    assert report.status == report.Status.SUBMITTED
+
+
+def test_the_reminder_follows_the_new_deadline(open_cycle, officer):
+    old_due = open_cycle.deadline - datetime.timedelta(days=open_cycle.reminder_days_before)
+    new = max(open_cycle.deadline, timezone.localdate()) + 14 * DAY
+    services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=new)
+    mail.outbox.clear()
+    # The run planned for the old date does nothing; the one for the new date reminds.
+    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=old_due) == 0
+    new_due = new - datetime.timedelta(days=open_cycle.reminder_days_before)
+    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=new_due) == 3
+
+
+def test_only_an_open_cycle_can_have_its_deadline_moved(client_, cycle):
+    later = (cycle.deadline + 7 * DAY).isoformat()
+    assert client_.get(_deadline_url(cycle)).status_code == 409
+    response = client_.post(_deadline_url(cycle), {"deadline": later})
+    assert response.status_code == 409
+    assert _deadline(cycle) == cycle.deadline
+    dashboard = client_.get(cycle.get_absolute_url()).content.decode()
+    assert _deadline_url(cycle) not in dashboard

@@ -383,6 +383,13 @@ FOLLOWUP_OFFICER_ROWS = [
         mfa="POST",
     ),
     Row(
+        "followup:cycle-deadline",
+        _r("followup:cycle-deadline", "open_cycle"),
+        private(officer_x=200),
+        private(officer_x=400),
+        mfa="GET",
+    ),
+    Row(
         "followup:answers-csv",
         _r("followup:answers-csv", "open_cycle"),
         private(officer_x=200),

@@ -335,6 +335,24 @@ def falsy() -> st.SearchStrategy[str]:
 Strategies = dict[str, st.SearchStrategy]
 
 
+_TWO_WEEKS = datetime.timedelta(days=14)
+
+
+def _open_deadline(world: World) -> datetime.date:
+    return Cycle.objects.values_list("deadline", flat=True).get(pk=world.open_cycle)
+
+
+def _deadline_not_later(world: World) -> st.SearchStrategy[str]:
+    """Dates an open cycle's deadline cannot be moved to: not later than it, or more than a
+    year after it (or after today, if it has passed)."""
+    current = _open_deadline(world)
+    too_far = max(current, timezone.localdate()) + datetime.timedelta(days=367)
+    return st.one_of(
+        st.dates(min_value=datetime.date(1900, 1, 1), max_value=current),
+        st.dates(min_value=too_far, max_value=datetime.date(9999, 12, 31)),
+    ).map(datetime.date.isoformat)
+
+
 @dataclass(frozen=True)
 class FormCase:
     key: str  # the URL name, as in tests/security/matrix.py
@@ -638,6 +656,14 @@ FORM_CASES = [
             "respondent_groups": list(Question.objects.get(pk=w.draft_question).respondent_groups),
         },
         lambda w: {k: v for k, v in question_invalid(w).items() if k != "answer_kind"},
+    ),
+    FormCase(
+        "followup:cycle-deadline",
+        "officer_x",
+        _url("followup:cycle-deadline", "open_cycle"),
+        lambda w: {"deadline": str(max(_open_deadline(w), timezone.localdate()) + _TWO_WEEKS)},
+        lambda w: {"deadline": h.not_a_date() | st.deferred(lambda: _deadline_not_later(w))},
+        forms=("followup.forms.DeadlineForm",),
     ),
     FormCase(
         "followup:report-reopen",
