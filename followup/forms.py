@@ -254,7 +254,7 @@ class DeadlineForm(forms.Form):
             ),
             action=action,
             form_id="deadline-form",
-            css_class="followup-deadline",
+            css_class="officer-form",
         )
 
 

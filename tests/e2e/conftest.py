@@ -166,6 +166,18 @@ def site(request, chromium, portal_server, committed_db, tmp_path):
 # --- Auditing a page ------------------------------------------------------------------------------
 
 
+def check_title(label: str, page) -> None:
+    """WCAG 2.4.2: every page has a title of its own before the portal's name, as the header
+    shows it in the page's language ("Logga in – Lokala överenskommelser om samverkan")."""
+    title = page.title()
+    site_name = page.locator("a.site-name").inner_text().strip()
+    specific, separator, name = title.rpartition(" – ")
+    assert separator and name == site_name, f"{label}: title {title!r}"
+    assert specific.strip() and specific != site_name, (
+        f"{label}: the page has no title of its own: {title!r}"
+    )
+
+
 @dataclass
 class Site:
     browser: object
@@ -279,6 +291,7 @@ class Visitor:
         allowed = status if isinstance(status, tuple) else (status,)
         assert response.status in allowed, f"{label}: HTTP {response.status} at {page.url}"
         self.site.keep_html(label, response.text())
+        check_title(label, page)
 
         violations = axe_violations(page)
         axed = time.perf_counter()

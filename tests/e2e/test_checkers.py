@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     FOCUS_VISIBLE_JS,
     NARROW_WIDTHS,
     axe_violations,
+    check_title,
     sideways_overflow,
     vnu_errors,
 )
@@ -42,3 +43,14 @@ def test_checkers_catch_broken_html_missing_alt_overflow_and_invisible_focus(sit
     errors = [problem for path, problem in vnu_errors([broken]) if path == broken]
     assert any("“p”" in problem for problem in errors), errors
     assert any("alt" in problem for problem in errors), errors
+
+
+def test_the_title_check_catches_a_page_without_a_title_of_its_own(site):
+    page = site.visitor().page
+    header = '<header><a class="site-name" href="/">Portalen</a></header>'
+    for title in ("Portalen – Portalen", " – Portalen", "Portalen", "Logga in – Annan portal"):
+        page.set_content(f"<!DOCTYPE html><title>{title}</title>{header}")
+        with pytest.raises(AssertionError):
+            check_title("broken", page)
+    page.set_content(f"<!DOCTYPE html><title>Logga in – Portalen</title>{header}")
+    check_title("good", page)
