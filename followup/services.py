@@ -467,7 +467,12 @@ def _after_deadline_moved(cycle_id: int, previous: str) -> None:
     from . import tasks
 
     tasks.send_deadline_moved.enqueue(cycle_id, previous)
-    schedule_reminders(Cycle.objects.get(pk=cycle_id))
+    cycle = Cycle.objects.get(pk=cycle_id)
+    remind_on = cycle.deadline - datetime.timedelta(days=cycle.reminder_days_before)
+    # If the reminder's day has come already, the message about the new deadline is the
+    # reminder: a second message the same hour would only be noise.
+    if remind_on > timezone.localdate():
+        schedule_reminders(cycle)
 
 
 def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:

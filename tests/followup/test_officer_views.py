@@ -976,3 +976,27 @@ def test_only_an_open_cycle_can_have_its_deadline_moved(client_, cycle):
     assert _deadline(cycle) == cycle.deadline
     dashboard = client_.get(cycle.get_absolute_url()).content.decode()
     assert _deadline_url(cycle) not in dashboard
+
+
+@pytest.mark.parametrize(("days_ahead", "reminder_queued"), [(30, True), (3, False)])
+def test_the_reminder_is_planned_again_unless_its_day_has_come(
+    open_cycle, officer, django_capture_on_commit_callbacks, days_ahead, reminder_queued
+):
+    """The reminder comes seven days before the new deadline; with fewer days left, the message
+    about the new deadline is the reminder."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=open_cycle.pk).update(opens_on=today - 30 * DAY, deadline=today)
+    open_cycle.refresh_from_db()
+    new = today + days_ahead * DAY
+    assert open_cycle.reminder_days_before == 7
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=new)
+        queued = sorted(r.task_path.rsplit(".", 1)[-1] for r in DBTaskResult.objects.all())
+    expected = (
+        ["send_deadline_moved", "send_reminders"] if reminder_queued else ["send_deadline_moved"]
+    )
+    assert queued == expected
