@@ -181,6 +181,12 @@ class Question(models.Model):
         return group in self.respondent_groups
 
 
+class ReportQuerySet(models.QuerySet):
+    def not_submitted(self) -> ReportQuerySet:
+        """Not started or drafts: the reports reminders and notices go to."""
+        return self.exclude(status=Report.Status.SUBMITTED)
+
+
 class Report(models.Model):
     """One respondent's report in a cycle: an organisation, a municipal unit or a council member."""
 
@@ -242,6 +248,8 @@ class Report(models.Model):
         verbose_name=_("submitted by"),
     )
     last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report")

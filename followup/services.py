@@ -374,9 +374,7 @@ def cycle_send_invitations(*, cycle: Cycle) -> int:
 
 
 def _not_submitted(cycle: Cycle):
-    return cycle.reports.exclude(status=Report.Status.SUBMITTED).select_related(
-        "organisation", "unit", "council_member"
-    )
+    return cycle.reports.not_submitted().select_related("organisation", "unit", "council_member")
 
 
 def _mail_about_report(report: Report, cycle: Cycle, template: str, **context) -> None:

@@ -655,7 +655,7 @@ def cycle_remind(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle_for(request, pk)
     if cycle.status != Cycle.Status.OPEN:
         return _refused(request, services.CYCLE_NOT_OPEN, cycle)
-    count = cycle.reports.exclude(status=Report.Status.SUBMITTED).count()
+    count = cycle.reports.not_submitted().count()
     if not count:
         messages.info(request, _("Every respondent has submitted: no reminders were sent."))
         return redirect(cycle)
@@ -704,7 +704,7 @@ def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(cycle)
         status = 400
-    pending = cycle.reports.exclude(status=Report.Status.SUBMITTED).count()
+    pending = cycle.reports.not_submitted().count()
     return render(
         request,
         "followup/officer/deadline_form.html",

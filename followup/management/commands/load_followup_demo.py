@@ -948,9 +948,7 @@ class Command(BaseCommand):
         )
         self._backdate_reports(cycle, opens_on + datetime.timedelta(days=2), deadline)
         reminded = deadline - datetime.timedelta(days=cycle.reminder_days_before)
-        cycle.reports.exclude(status=Report.Status.SUBMITTED).update(
-            last_reminded_at=self._at(reminded, 8)
-        )
+        cycle.reports.not_submitted().update(last_reminded_at=self._at(reminded, 8))
         evaluation = Evaluation.objects.get(cycle=cycle)
         for step, comment in enumerate(evaluation.comments.order_by("pk")):
             day = to_council + datetime.timedelta(days=6 + 2 * step)
