@@ -65,13 +65,14 @@ def report_rows(
     reopen_column: bool,
     failed_reopen: tuple[int, Form] | None = None,
 ) -> SafeString:
-    """The <tr> rows of a page of reports (each with group_label, status_label, can_reopen).
+    """The <tr> rows of a page of reports (each with group_label and status_label).
 
-    With reopen_column, every submitted report gets an empty reopen form; a form refused with
-    errors (failed_reopen: the report's key and the bound form) is shown open, laid out by
-    crispy-forms as usual.
+    With reopen_column (the cycle is open), every submitted report gets an empty reopen form; a
+    form refused with errors (failed_reopen: the report's key and the bound form) is shown open,
+    laid out by crispy-forms as usual.
     """
     for report in reports:
+        report.can_reopen = reopen_column and report.status == Report.Status.SUBMITTED
         report.reopen_form_html = ""
         if report.can_reopen and failed_reopen and failed_reopen[0] == report.pk:
             report.reopen_form_html = render_crispy_form(

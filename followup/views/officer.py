@@ -417,10 +417,6 @@ def _dashboard(
     for groups in cycle.questions.values_list("respondent_groups", flat=True):
         question_count += 1
         asked_groups.update(groups)
-    # Each submitted report gets a reopen form while the cycle is open.
-    reopen_column = cycle.status == Cycle.Status.OPEN
-    for report in reports:
-        report.can_reopen = reopen_column and report.status == Report.Status.SUBMITTED
     rates = _group_rates(counted)
     submitted = sum(rate["submitted"] for rate in rates)
     pending_count = order.pending_count
@@ -434,7 +430,10 @@ def _dashboard(
             "reports": reports,
             # The rows of both tables are written by Jinja2 (followup/dashboard.py says why).
             "report_rows": dashboard.report_rows(
-                request, reports, reopen_column=reopen_column, failed_reopen=failed_reopen
+                request,
+                reports,
+                reopen_column=cycle.status == Cycle.Status.OPEN,
+                failed_reopen=failed_reopen,
             ),
             "reports_page": page,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),

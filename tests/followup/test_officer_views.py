@@ -722,7 +722,6 @@ def test_the_dashboards_reopen_form_is_crispys_markup(rf, open_cycle, language):
 
     report = _submit(_organisation_report(open_cycle, open_cycle.first), open_cycle.first.user)
     report.group_label = report.status_label = "x"
-    report.can_reopen = True
     request = rf.get("/")
     with translation.override(language):
         rows = dashboard.report_rows(request, [report], reopen_column=True)
