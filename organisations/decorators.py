@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 
@@ -22,7 +22,7 @@ def mfa_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
         if permissions.needs_mfa(request.user) and not permissions.has_mfa(request.user):
-            messages.warning(request, _(MFA_NEEDED))
+            messages.warning(request, MFA_NEEDED)
             return redirect("mfa_activate_totp")
         return view(request, *args, **kwargs)
 

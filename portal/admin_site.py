@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 # Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -32,6 +32,6 @@ class PortalAdminSite(admin.AdminSite):
         if not (request.user.is_active and request.user.is_staff):
             raise PermissionDenied
         if not has_mfa(request.user):
-            messages.warning(request, _(ADMIN_NEEDS_MFA))
+            messages.warning(request, ADMIN_NEEDS_MFA)
             return redirect("mfa_activate_totp")
         return redirect(next_url)

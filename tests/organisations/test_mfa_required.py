@@ -3,6 +3,7 @@ workspace: without an authenticator they are sent to allauth's page to activate 
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from agreements.models import Municipality
@@ -151,3 +152,40 @@ def test_officer_who_activated_mfa_is_asked_for_a_code_at_login(client, officer)
     response = client.get(reverse("organisations:officer"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Your role requires two-factor authentication."),
+        ("sv", "Din roll kräver tvåfaktorsautentisering."),
+    ],
+)
+def test_the_mfa_message_is_in_the_users_language(client, settings, officer, language, expected):
+    """The message was translated once, at import, so English users got it in Swedish."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(officer)
+
+    response = client.get(reverse("organisations:officer"))
+
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    assert len(texts) == 1
+    assert texts[0].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The admin site requires two-factor authentication."),
+        ("sv", "Administrationen kräver tvåfaktorsautentisering."),
+    ],
+)
+def test_the_admin_mfa_message_is_in_the_users_language(client, settings, language, expected):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(reverse("admin:login"))
+
+    assert response["Location"] == reverse("mfa_activate_totp")
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    assert texts == [texts[0]] and texts[0].startswith(expected)
