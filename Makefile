@@ -39,6 +39,7 @@ test: lint check-migrations test-sqlite test-postgres
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 check-migrations: $(BIN)/.installed
 	@mkdir -p var

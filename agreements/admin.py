@@ -5,7 +5,7 @@ from operator import attrgetter
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin import URL_FIELD_OVERRIDES
+from core.admin import URL_FIELD_OVERRIDES
 
 from . import services
 from .models import (

@@ -21,7 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from pydantic import ValidationError
 
-from portal.pagecache import public_data_changed
+from core.pagecache import public_data_changed
 
 from . import schema
 from .models import (

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import deferred, public_page, versioned
-from portal.pdf import render_pdf
+from core.pagecache import deferred, public_page, versioned
+from core.pdf import render_pdf
 
 from .forms import ComparisonForm
 from .models import (
@@ -151,7 +151,7 @@ def agreement_detail(request, slug: str):
 
     Its content is fetched only when the template needs it: the page's body is a fragment kept
     in the cache until public data change (templates/agreements/agreement_detail.html), so a
-    page whose body is cached makes no query for it (portal.pagecache.deferred).
+    page whose body is cached makes no query for it (core.pagecache.deferred).
     """
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
     context = deferred(lambda: agreement_page_context(agreement), PAGE_CONTENT_NAMES)

@@ -22,9 +22,9 @@ django.setup()
 import weasyprint  # noqa: E402, F401
 from django.conf import settings  # noqa: E402
 
+from core.pdf import PDF_BASE_URL, render_pdf_html  # noqa: E402
 from followup.models import Cycle  # noqa: E402
 from followup.pdf import evaluation_context, evaluation_pdf_bytes  # noqa: E402
-from portal.pdf import PDF_BASE_URL, render_pdf_html  # noqa: E402
 
 
 def main() -> None:

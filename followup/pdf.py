@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.utils import translation
 
-from portal.pdf import render_pdf
+from core.pdf import render_pdf
 
 from .charts import distribution_chart, means_chart
 from .compile import CompiledEvaluation, compile_evaluation, evaluation_from_json

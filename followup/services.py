@@ -22,6 +22,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, FollowUpRule, Party
+from core.mail import send_templated_mail, site_url
+from core.pagecache import public_data_changed
 from organisations.models import (
     Accession,
     CouncilMembership,
@@ -29,8 +31,6 @@ from organisations.models import (
     OfficerRole,
     Representative,
 )
-from portal.mail import send_templated_mail, site_url
-from portal.pagecache import public_data_changed
 
 from .models import (
     Answer,

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 
-from portal.pagecache import public_data_changed
+from core.pagecache import public_data_changed
 
 from .models import Cycle, Evaluation
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin import URL_FIELD_OVERRIDES
+from core.admin import URL_FIELD_OVERRIDES
 
 from .models import (
     Accession,

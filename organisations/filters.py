@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Municipality
-from portal.pagecache import versioned
+from core.pagecache import versioned
 
 from .models import Accession, ActivityArea, LegalForm, Organisation
 

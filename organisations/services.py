@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
-from portal.mail import send_templated_mail, site_url
-from portal.pagecache import public_data_changed
+from core.mail import send_templated_mail, site_url
+from core.pagecache import public_data_changed
 
 from .models import (
     Accession,

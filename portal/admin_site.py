@@ -3,13 +3,9 @@ by staff who use two-factor authentication."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-
-# Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
-URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 
 ADMIN_NEEDS_MFA = _("The admin site requires two-factor authentication. Activate it to continue.")
 

@@ -6,10 +6,10 @@ def site(request):
     """Values every page's layout needs.
 
     ``public_version`` and ``fragment_seconds`` key the fragments of public pages kept in the
-    cache (``{% cache fragment_seconds name public_version … %}``, see portal/pagecache.py); the
+    cache (``{% cache fragment_seconds name public_version … %}``, see core/pagecache.py); the
     version is only looked up by a page that has such a fragment.
     """
-    from .pagecache import request_public_version
+    from core.pagecache import request_public_version
 
     return {
         "portal_name": settings.PORTAL_NAME,

@@ -32,6 +32,7 @@ from django.utils.text import slugify
 
 from agreements import services as agreement_services
 from agreements.models import Agreement, Municipality
+from core.pagecache import public_data_changed
 from followup.compile import compile_evaluation
 from followup.models import Answer, Cycle, Evaluation, Question, Report, RespondentGroup
 from followup.services import questions_from_agreement
@@ -43,7 +44,6 @@ from organisations.models import (
     Organisation,
 )
 from organisations.validators import luhn_valid
-from portal.pagecache import public_data_changed
 
 MARK_DOMAIN = "generated.example"
 SLUG_PREFIX = "gen-"

@@ -15,8 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement
-
-from .pagecache import public_page
+from core.pagecache import public_page
 
 
 @require_safe

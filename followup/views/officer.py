@@ -48,11 +48,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, FollowUpRule
+from core.pagecache import release
 from organisations.decorators import mfa_required, officer_required
 from organisations.models import MunicipalUnit, Organisation
 from organisations.opendata import csv_safe
 from organisations.permissions import officer_municipality_ids
-from portal.pagecache import release
 
 from .. import dashboard, permissions, services, tasks
 from ..forms import (

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from portal.pagecache import deferred, public_page
+from core.pagecache import deferred, public_page
 
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context

@@ -388,7 +388,7 @@ def check_worker_pdf() -> None:
 
 
 def check_tasks_exactly_once(count: int = 40) -> None:
-    from portal.canary import runs_log
+    from core.canary import runs_log
 
     name = "each queued task runs exactly once with two workers"
     runs_log().unlink(missing_ok=True)

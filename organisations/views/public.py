@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from portal.pagecache import deferred, public_page, versioned
+from core.pagecache import deferred, public_page, versioned
 
 from .. import opendata
 from ..filters import PAGE_SIZE, RegisterFilterForm
@@ -101,7 +101,7 @@ def organisation_detail(request, pk: int):
     inactive accessions are never shown here.
 
     The public page's body is a cached fragment (templates/organisations/organisation_detail.html)
-    whose accessions and areas are fetched only when it is rendered (portal.pagecache.deferred).
+    whose accessions and areas are fetched only when it is rendered (core.pagecache.deferred).
     """
     organisation = get_object_or_404(Organisation.objects.select_related("municipality"), pk=pk)
     is_public = organisation.accessions.filter(status=Accession.Status.ACTIVE).exists()

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement, AgreementVersion
-from portal.pdf import render_pdf
+from core.pdf import render_pdf
 
 from .. import permissions, services
 from ..decorators import mfa_required

@@ -17,6 +17,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
 INSTALLED_APPS = [
     # Our apps first, so their templates override those of the libraries.
+    "core",
     "portal",
     "agreements",
     "organisations",
@@ -44,19 +45,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous public pages from the cache, before sessions, CSRF and the rest (pagecache.py).
-    "portal.pagecache.PageCacheMiddleware",
+    "core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "portal.middleware.SiteLanguageMiddleware",
+    "core.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "portal.middleware.SessionTimeoutMiddleware",
+    "core.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "portal.middleware.SecurityHeadersMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -78,12 +79,12 @@ TEMPLATES = [
             ],
         },
     },
-    # Only for the officer dashboard's tables of reports (portal/jinja2.py says why).
+    # Only for the officer dashboard's tables of reports (core/jinja2.py says why).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "portal.jinja2.environment"},
+        "OPTIONS": {"environment": "core.jinja2.environment"},
     },
 ]
 
@@ -145,7 +146,7 @@ CACHES = {
 # every session, and emptying or restarting the cache (Redis) logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Public pages for anonymous visitors are cached by data version (portal/pagecache.py,
+# Public pages for anonymous visitors are cached by data version (core/pagecache.py,
 # docs/performance.md): in the cache above for PORTAL_PAGE_CACHE_SECONDS at most, and by browsers
 # and proxies (nginx, a CDN) for PORTAL_PUBLIC_MAX_AGE seconds before they revalidate.
 PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
@@ -158,7 +159,7 @@ PORTAL_FRAGMENT_CACHE_SECONDS = env_int("PORTAL_FRAGMENT_CACHE_SECONDS", 3600)
 # organisation may keep its old place in the list as long); 0 sorts on every request.
 PORTAL_DASHBOARD_ORDER_SECONDS = env_int("PORTAL_DASHBOARD_ORDER_SECONDS", 120)
 # The release's name in the keys of everything above (e.g. the git tag); without it, a digest
-# of the code, templates and translations (portal.pagecache.release).
+# of the code, templates and translations (core.pagecache.release).
 PORTAL_RELEASE = env_str("PORTAL_RELEASE", "")
 
 AUTHENTICATION_BACKENDS = [
@@ -179,9 +180,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # The account holder is told by e-mail when their password is changed, set or reset, when an
 # e-mail address is added, removed or made primary, and when two-factor authentication is turned
 # on or off or new recovery codes are made (ASVS 2.2.3). allauth's mails (these, address
-# confirmation, password reset) go through the portal's stored, retried queue (portal/adapter.py).
+# confirmation, password reset) go through the portal's stored, retried queue (core/adapter.py).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-ACCOUNT_ADAPTER = "portal.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "core.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, spelled out so that they are visible and reviewed.
     "change_password": "5/m/user",

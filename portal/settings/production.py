@@ -59,13 +59,13 @@ ADMINS = []  # no error e-mails: errors are in the log
 
 # The shared cache: Redis when REDIS_URL is set (redis://host:6379/0, rediss:// for TLS), else the
 # database cache from base.py, which every server shares as well. Django's Redis cache, except that
-# an unreachable Redis is logged and treated as a cache miss (portal/cache.py). Short socket
+# an unreachable Redis is logged and treated as a cache miss (core/cache.py). Short socket
 # timeouts, so that a hung Redis does not hang every worker.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from agreements.models import Agreement
 from agreements.services import agreement_mark_changed
 from agreements.views import agreement_page_context
-from portal.pdf import render_pdf_html
+from core.pdf import render_pdf_html
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agreements.models import Agreement
+from core.models import OutgoingMail
 from followup import services
 from followup.models import Cycle, Evaluation, Report, ReportVersion
-from portal.models import OutgoingMail
 from tests.factories import (
     AccessionFactory,
     CouncilMembershipFactory,

@@ -8,9 +8,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from agreements.models import Municipality
+from core.pdf import render_pdf_html
 from organisations import services
 from organisations.models import Accession, AccessionEvent, ActivityArea, Organisation
-from portal.pdf import render_pdf_html
 from tests.factories import (
     AccessionFactory,
     RepresentativeFactory,

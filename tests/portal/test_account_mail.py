@@ -1,5 +1,5 @@
 """allauth's e-mail: notices of credential changes (ASVS 2.2.3), the stored and retried queue for
-its messages (portal/adapter.py), passwords of at least 12 characters (ASVS 2.1.1) and the TOTP
+its messages (core/adapter.py), passwords of at least 12 characters (ASVS 2.1.1) and the TOTP
 tolerance of one period."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from portal.models import OutgoingMail
+from core.models import OutgoingMail
 from tests.factories import UserFactory, with_mfa
 from tests.portal.test_mail_faults import MailServer
 
@@ -209,13 +209,13 @@ def test_the_admin_never_shows_the_body_of_a_sensitive_message(
     )
 
     client.force_login(with_mfa(UserFactory(is_staff=True, is_superuser=True)))
-    html = client.get(f"/admin/portal/outgoingmail/{reset.pk}/change/").content.decode()
+    html = client.get(f"/admin/core/outgoingmail/{reset.pk}/change/").content.decode()
     assert key not in html
     assert "/konto/password/reset/key/" not in html
     assert "Visas inte: meddelandet innehåller en länk eller kod som ger åtkomst." in html
-    html = client.get(f"/admin/portal/outgoingmail/{notice.pk}/change/").content.decode()
+    html = client.get(f"/admin/core/outgoingmail/{notice.pk}/change/").content.decode()
     assert "Ditt lösenord har ändrats." in html
-    listing = client.get("/admin/portal/outgoingmail/").content.decode()
+    listing = client.get("/admin/core/outgoingmail/").content.decode()
     assert key not in listing
 
 

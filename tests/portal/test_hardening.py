@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError
 
-from portal.middleware import SessionTimeoutMiddleware
+from core.middleware import SessionTimeoutMiddleware
 from tests.factories import RepresentativeFactory
 
 pytestmark = pytest.mark.django_db

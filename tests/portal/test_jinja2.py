@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the dashboard's tables (portal/jinja2.py) writes what Django's
+"""The Jinja2 environment of the dashboard's tables (core/jinja2.py) writes what Django's
 templates would write."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from jinja2 import UndefinedError
 
-from portal.jinja2 import iso_datetime, local_datetime
+from core.jinja2 import iso_datetime, local_datetime
 
 UTC = dt.UTC
 MOMENTS = [

@@ -1,7 +1,7 @@
 """The mail server down: every change is saved, its e-mail waits and is sent once it is back.
 
 E-mail is stored as an ``OutgoingMail`` row with the change that causes it and sent by the task
-worker (portal/mail.py). Here the mail server is first made to fail (the e-mail backend raises as
+worker (core/mail.py). Here the mail server is first made to fail (the e-mail backend raises as
 an SMTP connection does when nothing listens), then comes back. One test uses a real SMTP
 conversation over a loopback socket: first a closed port, then a small SMTP server on it.
 """
@@ -23,11 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from core.mail import mail_deliver, send_templated_mail
+from core.models import MAIL_MAX_ATTEMPTS, OutgoingMail, mail_backoff
 from followup import services as followup
 from organisations import services
 from organisations.models import Accession
-from portal.mail import mail_deliver, send_templated_mail
-from portal.models import MAIL_MAX_ATTEMPTS, OutgoingMail, mail_backoff
 from tests.factories import AccessionFactory, OfficerRoleFactory, RepresentativeFactory, with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_a_failed_attempt_plans_the_next_with_back_off_and_gives_up_in_the_end(s
             wait = mail_backoff(attempt)
             assert before + wait <= message.next_attempt_at <= timezone.now() + wait
             assert DBTaskResult.objects.filter(
-                task_path="portal.tasks.send_outgoing_mail",
+                task_path="core.tasks.send_outgoing_mail",
                 run_after=message.next_attempt_at,
                 args_kwargs={"args": [message.pk], "kwargs": {}},
             ).exists()
@@ -347,13 +347,13 @@ def test_outgoing_mail_is_readable_in_the_admin_and_never_changed_or_deleted(cli
         context={"request": None, "url": "/"},
     )
     client.force_login(with_mfa(UserFactory(is_staff=True, is_superuser=True)))
-    listing = client.get("/admin/portal/outgoingmail/")
+    listing = client.get("/admin/core/outgoingmail/")
     assert listing.status_code == 200
     assert "someone@example.se" in listing.content.decode()
-    detail = client.get(f"/admin/portal/outgoingmail/{message.pk}/change/")
+    detail = client.get(f"/admin/core/outgoingmail/{message.pk}/change/")
     assert detail.status_code == 200
     assert 'type="submit"' not in detail.content.decode().split('id="content-main"')[1]
-    assert client.get("/admin/portal/outgoingmail/add/").status_code == 403
-    delete_url = f"/admin/portal/outgoingmail/{message.pk}/delete/"
+    assert client.get("/admin/core/outgoingmail/add/").status_code == 403
+    delete_url = f"/admin/core/outgoingmail/{message.pk}/delete/"
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert OutgoingMail.objects.filter(pk=message.pk).exists()

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement
+from core.pagecache import public_data_changed
 from organisations import services
 from organisations.models import Accession
-from portal.pagecache import public_data_changed
 from tests.factories import AccessionFactory, OrganisationFactory, UserFactory, mfa_officer
 
 pytestmark = pytest.mark.django_db
@@ -217,8 +217,8 @@ def test_a_cache_hit_is_answered_before_the_rest_of_the_stack_with_the_same_head
 
 def test_a_new_release_is_not_served_the_previous_releases_pages(client, settings):
     """Pages stay in Redis for hours: a release with other templates or code must not serve
-    them (portal.pagecache.release), also while two releases run side by side."""
-    from portal.pagecache import release
+    them (core.pagecache.release), also while two releases run side by side."""
+    from core.pagecache import release
 
     settings.PORTAL_RELEASE = "v1"
     release.cache_clear()
@@ -234,7 +234,7 @@ def test_a_new_release_is_not_served_the_previous_releases_pages(client, setting
 
 
 def test_the_release_is_a_digest_of_what_makes_the_pages(settings, tmp_path):
-    from portal.pagecache import release
+    from core.pagecache import release
 
     settings.PORTAL_RELEASE = ""
     settings.BASE_DIR = tmp_path
@@ -279,7 +279,7 @@ def test_the_organisation_pages_body_is_a_fragment_fetched_only_when_rendered(
 def test_a_page_rendered_anew_reads_the_data_version_once(client, settings, monkeypatch):
     """The middleware reads the version with the page; the view's validators and the template's
     fragments use that reading instead of asking the cache again."""
-    from portal import pagecache
+    from core import pagecache
 
     settings.PORTAL_FRAGMENT_CACHE_SECONDS = 300
     client.get("/organisationer/")  # the version exists from here on

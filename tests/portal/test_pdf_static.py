@@ -6,7 +6,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.templatetags.static import static
 
-from portal.pdf import PDF_BASE_URL, _static_files_fetcher_class
+from core.pdf import PDF_BASE_URL, _static_files_fetcher_class
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from portal import canary
+from core import canary
 from tests.factories import RepresentativeFactory
 
 PRINT_SETTINGS = """
@@ -64,7 +64,7 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
         PORTAL_VAR_DIR="/srv/portal-shared",
         PORTAL_STATIC_ROOT="/var/cache/portal-static",
     )
-    assert values["cache"]["BACKEND"] == "portal.cache.ResilientRedisCache"
+    assert values["cache"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert values["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
     assert values["session"] == "django.contrib.sessions.backends.cached_db"
     assert values["tasks"] == "django_tasks_db.DatabaseBackend"
@@ -139,7 +139,7 @@ def unreachable_redis(settings):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -149,7 +149,7 @@ def unreachable_redis(settings):
 
 
 def test_unreachable_redis_is_a_cache_miss_and_is_logged(unreachable_redis, caplog):
-    from portal import cache as resilient
+    from core import cache as resilient
 
     resilient.ResilientRedisCache._last_logged = 0.0
     with caplog.at_level("ERROR", logger="portal.cache"):

@@ -61,7 +61,7 @@ from .test_permission_matrix import STUB_PDF, World, build_world
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory
 ROOT = pathlib.Path(settings.BASE_DIR)
-APPS = ("portal", "agreements", "organisations", "followup")
+APPS = ("core", "portal", "agreements", "organisations", "followup")
 
 # Tables a refused request must leave as they were: everything the portal and its accounts
 # write (with django-simple-history's tables and the task queue), not the agreements' content,
@@ -69,7 +69,7 @@ APPS = ("portal", "agreements", "organisations", "followup")
 WRITTEN_APPS = (
     "organisations",
     "followup",
-    "portal",  # the stored outgoing mail
+    "core",  # the stored outgoing mail
     "auth",
     "account",
     "mfa",

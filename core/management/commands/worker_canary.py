@@ -4,7 +4,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks import TaskResultStatus
 
-from portal.canary import canary
+from core.canary import canary
 
 FINISHED = {TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED}
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.mail import mail_requeue
+from core.mail import mail_requeue
 
 
 class Command(BaseCommand):

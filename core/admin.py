@@ -1,16 +1,16 @@
-"""The portal's own models in the admin. The admin site itself is portal/admin_site.py (kept apart:
-Django imports the site's class before the admin modules, and a registration made while the
-site is being built would be lost)."""
+"""The base app's models in the admin, and the helpers every app's admin uses. The admin site itself
+is portal/admin_site.py (the composition: it knows the roles of the domain apps)."""
 
 from django.contrib import admin
+from django.db import models
 from django.template.defaultfilters import linebreaksbr
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
-from .admin_site import ADMIN_NEEDS_MFA, URL_FIELD_OVERRIDES, PortalAdminSite
 from .models import OutgoingMail
 
-__all__ = ["ADMIN_NEEDS_MFA", "URL_FIELD_OVERRIDES", "OutgoingMailAdmin", "PortalAdminSite"]
+# Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
+URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(OutgoingMail)

@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task()
 def send_outgoing_mail(mail_id: int) -> str:
-    """Send one stored e-mail; on failure it is planned again with back-off (portal/mail.py)."""
+    """Send one stored e-mail; on failure it is planned again with back-off (core/mail.py)."""
     from .mail import mail_deliver
 
     return mail_deliver(mail_id)

@@ -47,6 +47,7 @@ RELEASE_SOURCES = (
     "agreements",
     "organisations",
     "followup",
+    "core",
     "portal",
     "templates",
     "locale",

@@ -2,7 +2,7 @@
 
 allauth sends its messages (address confirmation, password reset, the notices of changed
 passwords, addresses and two-factor settings) from inside the request. Here each is rendered as
-allauth renders it and stored as an ``OutgoingMail`` (portal/mail.py), which the task worker
+allauth renders it and stored as an ``OutgoingMail`` (core/mail.py), which the task worker
 sends after the commit and retries with back-off: a mail server that is down no longer turns a
 sign-up or a reset into an error page, and the message is delivered once the server is back.
 """
@@ -54,7 +54,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message as allauth does, in the portal's language, and queue it.
 
-        Like every message of the portal (portal/mail.py) it is written in Swedish: the person
+        Like every message of the portal (core/mail.py) it is written in Swedish: the person
         who asked is not always the one who reads it (a reset asked for someone's address).
         """
         request = allauth_context.request

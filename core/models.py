@@ -1,4 +1,4 @@
-"""The portal's own records: outgoing e-mail, kept until (and after) it is sent."""
+"""The base app's records: outgoing e-mail, kept until (and after) it is sent."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class OutgoingMailQuerySet(models.QuerySet):
 class OutgoingMail(models.Model):
     """One e-mail message, stored in the transaction of the change that caused it.
 
-    The task worker sends it (``portal.tasks.send_outgoing_mail``) and retries with back-off when
+    The task worker sends it (``core.tasks.send_outgoing_mail``) and retries with back-off when
     the mail server cannot be reached, so a mail server outage never loses a message nor fails the
     request that caused it. Rows are never deleted: they are the record of what was sent to whom.
     """
@@ -52,7 +52,7 @@ class OutgoingMail(models.Model):
     body = models.TextField(pgettext_lazy("e-mail", "body"))
     template = models.CharField(_("template"), max_length=200, blank=True)
     # Sign-in and reset links, confirmation and login codes: the admin never shows such a body,
-    # and it is blanked once the message is sent (portal/mail.py).
+    # and it is blanked once the message is sent (core/mail.py).
     sensitive = models.BooleanField(
         _("contains a secret"),
         default=False,
@@ -71,6 +71,8 @@ class OutgoingMail(models.Model):
     objects = OutgoingMailQuerySet.as_manager()
 
     class Meta:
+        # The table kept its name when the model moved from portal to core (a state-only move).
+        db_table = "portal_outgoingmail"
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mail")
         ordering = ["-created_at", "-pk"]
