@@ -15,9 +15,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 
+from demo import national_data  # noqa: E402
 from followup.models import Cycle  # noqa: E402
 from organisations.models import Organisation  # noqa: E402
-from portal import national_data  # noqa: E402
 
 
 def main() -> None:

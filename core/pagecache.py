@@ -49,6 +49,7 @@ RELEASE_SOURCES = (
     "followup",
     "core",
     "portal",
+    "demo",
     "templates",
     "locale",
     "static",

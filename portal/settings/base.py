@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "agreements",
     "organisations",
     "followup",
+    "demo",
     "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

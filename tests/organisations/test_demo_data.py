@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from agreements.models import Municipality
-from organisations.management.commands.load_demo import (
+from demo.management.commands.load_demo import (
     ACCOUNTS,
     DEMO_PASSWORD,
     RECOVERY_CODES,

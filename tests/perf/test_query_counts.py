@@ -1,7 +1,7 @@
 """Each page's SQL query count does not grow with the data: the same for a data set and one ten
 times larger, and under a stated maximum.
 
-The data sets are made by the national data generator (portal/national_data.py), the one the
+The data sets are made by the national data generator (demo/national_data.py), the one the
 benchmark uses, at two sizes: 1 generated municipality, 60 organisations and a cycle of 20
 reports, and 10 generated municipalities, 600 organisations and a cycle of 200 reports. Each
 is written in a transaction that is rolled back after the pages have been counted.
@@ -17,9 +17,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement
+from demo import national_data
 from followup.models import Cycle
 from organisations.models import Organisation
-from portal import national_data
 
 SMALL = national_data.Counts(municipalities=5, organisations=60, big_cycle_reports=20, years=3)
 LARGE = national_data.Counts(municipalities=14, organisations=600, big_cycle_reports=200, years=3)

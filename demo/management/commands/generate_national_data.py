@@ -1,4 +1,4 @@
-"""The national-scale data set for `make bench` (bench/README.md, portal/national_data.py).
+"""The national-scale data set for `make bench` (bench/README.md, demo/national_data.py).
 
     manage.py generate_national_data --seed 1 [--scale 1.0] [--force]
 
@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Agreement
-from portal import national_data
+from demo import national_data
 
 
 class Command(BaseCommand):

@@ -55,6 +55,12 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from agreements.models import Agreement, AgreementVersion, Body
+from demo.management.commands.load_demo import (
+    DEMO_PASSWORD,
+    MUNICIPALITIES,
+    RECOVERY_CODES,
+    TOTP_SECRET,
+)
 from followup import services
 from followup.compile import CompiledEvaluation, compile_evaluation
 from followup.models import (
@@ -68,12 +74,6 @@ from followup.models import (
     RespondentGroup,
 )
 from followup.tasks import render_evaluation_pdf
-from organisations.management.commands.load_demo import (
-    DEMO_PASSWORD,
-    MUNICIPALITIES,
-    RECOVERY_CODES,
-    TOTP_SECRET,
-)
 from organisations.models import (
     Accession,
     CouncilMembership,
