@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, FollowUpRule, Party
+from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
 from organisations.models import (
@@ -62,7 +63,7 @@ SCORE_OUT_OF_SCALE = _("Choose a value from 1 to 5, or “don't know / not appli
 NOT_A_NUMBER = _("Give a whole number, 0 or more.")
 EVALUATION_PUBLISHED = _("The evaluation has been published and can no longer be changed.")
 EVALUATION_NOT_IN_REVIEW = _("The evaluation is not in review.")
-EVALUATION_NOT_STARTED = _("Close the cycle before you write the evaluation.")
+EVALUATION_NOT_STARTED = _("The evaluation can be written once the cycle has closed.")
 NOT_A_COUNCIL_MEMBER = _("Only members of the agreement's council can do this.")
 NOT_APPROVED = _("The council has not approved the evaluation yet.")
 NO_CADENCE = _("The agreement says nothing about how often it is followed up.")
@@ -85,15 +86,6 @@ RULE_KINDS = {
     FollowUpRule.Kind.EXTERNAL_EVALUATION: Cycle.Kind.EXTERNAL_EVALUATION,
     FollowUpRule.Kind.PLAN_EVALUATION: Cycle.Kind.PLAN_EVALUATION,
 }
-
-
-class ActionRefused(Exception):
-    """A request that must not succeed; the message is for the user."""
-
-    def __init__(self, message, *, status: int = 409):
-        self.message = message
-        self.status = status
-        super().__init__(str(message))
 
 
 @dataclass

@@ -30,14 +30,12 @@ from agreements.models import (
     PlanArea,
     Principle,
 )
+from core.exports import csv_safe
 
 from .models import Accession
 
 LICENCE = "CC0-1.0"
 LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
-
-# A cell that starts with one of these is a formula to a spreadsheet program (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -110,13 +108,6 @@ AGREEMENT_CSV_FIELDS = [
 
 
 # --- CSV and JSON responses ---------------------------------------------------------------------
-
-
-def csv_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _finish(request: HttpRequest, response: HttpResponse, last_modified=None) -> HttpResponse:

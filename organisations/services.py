@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
+from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
 
@@ -63,14 +64,6 @@ class DuplicateOrganisation(Exception):
     def __init__(self, existing: Organisation):
         self.existing = existing
         super().__init__(str(existing))
-
-
-class ActionRefused(Exception):
-    """A request that must not succeed; the message is for the user."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
 
 
 def declaration_text(*, organisation: Organisation, version: AgreementVersion) -> str:

@@ -20,10 +20,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import add_service_errors
 from organisations import permissions as organisation_permissions
 from organisations.decorators import mfa_required
 
@@ -32,8 +32,6 @@ from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
 from ..report_forms import SECTION_LABELS, CommentForm, EvaluationForm
 from .public import pdf_state
-
-EVALUATION_NOT_STARTED = gettext_lazy("The evaluation can be written once the cycle has closed.")
 
 
 def _cycle(pk) -> Cycle:
@@ -148,7 +146,7 @@ def edit(request, pk):
     if not form.is_valid():
         return _page(request, pk, status=400, edit_form=form)
     if _evaluation(cycle) is None:
-        return _page(request, pk, status=409, refusal=EVALUATION_NOT_STARTED)
+        return _page(request, pk, status=409, refusal=services.EVALUATION_NOT_STARTED)
     data = form.cleaned_data
     try:
         services.evaluation_update(
@@ -196,8 +194,7 @@ def comment(request, pk):
             text=form.cleaned_data["text"],
         )
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
         return _page(request, pk, status=400, comment_form=form)
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)
@@ -244,7 +241,7 @@ def retry_pdf(request, pk):
     _require_officer(request, cycle)
     evaluation = _evaluation(cycle)
     if evaluation is None:
-        return _page(request, pk, status=409, refusal=EVALUATION_NOT_STARTED)
+        return _page(request, pk, status=409, refusal=services.EVALUATION_NOT_STARTED)
     try:
         services.evaluation_retry_pdf(evaluation=evaluation, officer=request.user)
     except services.ActionRefused as exc:

@@ -48,10 +48,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, FollowUpRule
+from core.exports import csv_cell
+from core.forms import add_service_errors
 from core.pagecache import release
 from organisations.decorators import mfa_required, officer_required
 from organisations.models import MunicipalUnit, Organisation
-from organisations.opendata import csv_safe
 from organisations.permissions import officer_municipality_ids
 
 from .. import dashboard, permissions, services, tasks
@@ -91,15 +92,6 @@ def _refused(request: HttpRequest, message, cycle: Cycle, status: int = 409) -> 
         {"message": message, "cycle": cycle},
         status=status,
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on a field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _rules(agreement: Agreement) -> list[FollowUpRule]:
@@ -206,7 +198,7 @@ def cycle_create(request: HttpRequest, slug: str) -> HttpResponse:
                     form.add_error(None, exc.message)
                     status = exc.status
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_service_errors(form, exc)
                     status = 400
                 else:
                     messages.success(
@@ -478,7 +470,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The cycle has been saved."))
@@ -532,7 +524,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The question has been added."))
@@ -586,7 +578,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The question has been saved."))
@@ -691,7 +683,7 @@ def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -743,7 +735,7 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ActionRefused as exc:
             return _refused(request, exc.message, cycle, status=exc.status)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -760,11 +752,6 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- CSV export ---------------------------------------------------------------------------------
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    return "" if value is None else csv_safe(str(value))
 
 
 @require_safe
@@ -827,7 +814,7 @@ def answers_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 ]
             writer.writerow(
                 [
-                    _cell(v)
+                    csv_cell(v)
                     for v in [
                         cycle.title,
                         report.get_group_display(),

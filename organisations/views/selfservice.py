@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement, AgreementVersion
+from core.forms import add_service_errors
 from core.pdf import render_pdf
 
 from .. import permissions, services
@@ -59,15 +60,6 @@ ACCESSION_RELATED = (
     "decided_by",
     "recorded_by",
 )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError next to the form's fields (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _posted_data(request):
@@ -218,7 +210,7 @@ def organisation_create(request):
                 status=409,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return render(request, FORM_TEMPLATE, {"form": form}, status=400)
         messages.success(
             request,
@@ -300,7 +292,7 @@ def organisation_edit(request, pk: int):
                 )
                 status = 409
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("The organisation's details have been saved."))
@@ -396,7 +388,7 @@ def sign(request, pk: int):
                 signature=_signature(form),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return render(request, "organisations/sign.html", context, status=400)
         except services.ActionRefused as exc:
             context["refusal"] = exc.message
@@ -588,7 +580,7 @@ def accession_reconfirm(request, pk: int):
                 accession=accession, user=request.user, signature=_signature(form)
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return render(request, "organisations/reconfirm.html", context, status=400)
         except services.ActionRefused as exc:
             context["refusal"] = exc.message

@@ -16,7 +16,6 @@ from agreements.models import Agreement, Municipality
 from followup import pdf, services
 from followup.models import Cycle, Evaluation, EvaluationApproval, EvaluationComment
 from followup.report_forms import SECTION_LABELS
-from followup.views.evaluation import EVALUATION_NOT_STARTED
 from followup.views.public import PDF_LABELS
 from tests.factories import (
     AccessionFactory,
@@ -164,7 +163,7 @@ def test_open_cycle_shows_the_figures_so_far(client, officer, django_capture_on_
     client.force_login(officer)
     response = client.get(url("evaluation", cycle))
     assert response.status_code == 200
-    assert said(response, EVALUATION_NOT_STARTED)
+    assert said(response, services.EVALUATION_NOT_STARTED)
     assert f'action="{url("evaluation-edit", cycle)}"' not in response.content.decode()
     response = client.post(url("evaluation-edit", cycle), NARRATIVE)
     assert response.status_code == 409

@@ -20,8 +20,9 @@ from agreements.models import (
     PlanItem,
     Principle,
 )
+from core.exports import csv_safe
 from organisations.models import Accession, ActivityArea, LegalForm
-from organisations.opendata import AGREEMENT_CSV_FIELDS, REGISTER_FIELDS, csv_safe
+from organisations.opendata import AGREEMENT_CSV_FIELDS, REGISTER_FIELDS
 from tests.factories import (
     AccessionFactory,
     CommitmentFactory,
