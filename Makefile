@@ -40,6 +40,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	scripts/mypy-check
 
 check-migrations: $(BIN)/.installed
 	@mkdir -p var
