@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.conf import settings
@@ -163,6 +163,9 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
+M = TypeVar("M", bound=models.Model)
+
+
 class _Syncer:
     """Create, update or delete rows so that they match the desired values, and count it."""
 
@@ -171,13 +174,13 @@ class _Syncer:
 
     def rows(
         self,
-        model: type[models.Model],
-        existing: Iterable[models.Model],
+        model: type[M],
+        existing: Iterable[M],
         desired: list[dict[str, Any]],
         match: str = "key",
-    ) -> dict[Any, models.Model]:
+    ) -> dict[Any, M]:
         by_match = {getattr(obj, match): obj for obj in existing}
-        result: dict[Any, models.Model] = {}
+        result: dict[Any, M] = {}
         for values in desired:
             obj = by_match.pop(values[match], None)
             if obj is None:
@@ -206,7 +209,7 @@ class _Syncer:
             self.report.deleted[model._meta.verbose_name_plural] += 1
         return result
 
-    def m2m(self, obj: models.Model, name: str, wanted: list[models.Model]) -> None:
+    def m2m(self, obj: models.Model, name: str, wanted: Sequence[models.Model]) -> None:
         manager = getattr(obj, name)
         wanted_ids = {o.pk for o in wanted}
         if set(manager.values_list("pk", flat=True)) != wanted_ids:
@@ -385,14 +388,14 @@ def _sync_version_content(
             for i, a in enumerate(data.followup_areas)
         ],
     )
-    for a in data.followup_areas:
-        area = followup_areas[a.key]
+    for area_data in data.followup_areas:
+        followup_area = followup_areas[area_data.key]
         syncer.rows(
             FollowUpQuestion,
-            area.questions.all(),
+            followup_area.questions.all(),
             [
-                {"area_id": area.pk, "order": i, "text": q.strip()}
-                for i, q in enumerate(a.questions)
+                {"area_id": followup_area.pk, "order": i, "text": q.strip()}
+                for i, q in enumerate(area_data.questions)
             ],
             match="order",
         )

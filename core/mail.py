@@ -9,6 +9,7 @@ request never waits for the mail server and never fails because of it. ``send_pe
 
 from __future__ import annotations
 
+import datetime
 import logging
 from functools import partial
 
@@ -24,9 +25,9 @@ from .models import MAIL_MAX_ATTEMPTS, OutgoingMail, mail_backoff
 logger = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died while sending; another may take over.
-CLAIM_TIMEOUT = timezone.timedelta(minutes=15)
+CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
 # Tolerance for a task that the queue starts a moment before its planned time.
-EARLY_START = timezone.timedelta(seconds=5)
+EARLY_START = datetime.timedelta(seconds=5)
 
 
 def site_url(path: str) -> str:
