@@ -199,7 +199,7 @@ def cycle_create(request: HttpRequest, slug: str) -> HttpResponse:
                         cycle = services.cycle_create(
                             agreement=agreement,
                             rule=rule,
-                            officer=request.user,
+                            actor=request.user,
                             **form.cycle_values(),
                         )
                 except services.ActionRefused as exc:
@@ -474,7 +474,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.cycle_update(cycle=cycle, officer=request.user, **form.cycle_values())
+                services.cycle_update(cycle=cycle, actor=request.user, **form.cycle_values())
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -528,7 +528,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             )
             try:
-                services.question_save(question=question, officer=request.user)
+                services.question_save(question=question, actor=request.user)
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -568,7 +568,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
     questions_url = reverse("followup:questions", kwargs={"pk": pk})
     if request.method == "POST" and "delete" in request.POST:
         try:
-            services.question_delete(question=question, officer=request.user)
+            services.question_delete(question=question, actor=request.user)
         except services.ActionRefused as exc:
             return _refused(request, exc.message, cycle, status=exc.status)
         messages.success(request, _("The question has been deleted."))
@@ -582,7 +582,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.question_save(question=form.apply_to(question), officer=request.user)
+                services.question_save(question=form.apply_to(question), actor=request.user)
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -616,7 +616,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open the cycle: a report for every respondent, invitations by e-mail, reminders queued."""
     cycle = _cycle_for(request, pk)
     try:
-        cycle = services.cycle_open(cycle=cycle, officer=request.user)
+        cycle = services.cycle_open(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
     count = cycle.reports.count()
@@ -638,7 +638,7 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the cycle to reports; the evaluation can then be compiled."""
     cycle = _cycle_for(request, pk)
     try:
-        cycle = services.cycle_close(cycle=cycle, officer=request.user)
+        cycle = services.cycle_close(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
     messages.success(
@@ -686,7 +686,7 @@ def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 cycle = services.cycle_move_deadline(
-                    cycle=cycle, officer=request.user, deadline=form.cleaned_data["deadline"]
+                    cycle=cycle, actor=request.user, deadline=form.cleaned_data["deadline"]
                 )
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
@@ -738,7 +738,7 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.report_reopen(
-                report=report, officer=request.user, reason=form.cleaned_data["reason"]
+                report=report, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except services.ActionRefused as exc:
             return _refused(request, exc.message, cycle, status=exc.status)
