@@ -449,6 +449,8 @@ def _dashboard(
             ],
             "has_evaluation": cycle.status
             in (Cycle.Status.CLOSED, Cycle.Status.IN_REVIEW, Cycle.Status.PUBLISHED),
+            # Who did what to the cycle, newest first: one query, the actors joined.
+            "history": cycle.events.select_related("actor"),
         },
         status=status,
     )
@@ -458,7 +460,7 @@ def _dashboard(
 @mfa_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle's facts, the actions its status allows, response rates per group, who has not
-    submitted, and every report."""
+    submitted, every report, and the cycle's history (who did what, newest first)."""
     return _dashboard(request, _cycle_for(request, pk))
 
 
