@@ -34,7 +34,15 @@ from agreements import services as agreement_services
 from agreements.models import Agreement, Municipality
 from core.pagecache import public_data_changed
 from followup.compile import compile_evaluation
-from followup.models import Answer, Cycle, Evaluation, Question, Report, RespondentGroup
+from followup.models import (
+    Answer,
+    Cycle,
+    CycleEvent,
+    Evaluation,
+    Question,
+    Report,
+    RespondentGroup,
+)
 from followup.services import questions_from_agreement
 from organisations.models import (
     Accession,
@@ -400,6 +408,20 @@ def generate(
             key=lambda c: c.period_start,
         )
         result.big_cycle_id, result.published_cycle_id = big_cycle.pk, published.pk
+        # Each cycle's history, as the services would have written it: created, opened, closed.
+        _bulk(
+            CycleEvent,
+            (
+                CycleEvent(cycle_id=cycle.pk, kind=kind, actor=officer, created_at=at)
+                for cycle in cycles
+                for kind, at in (
+                    (CycleEvent.Kind.CREATED, cycle.created_at),
+                    (CycleEvent.Kind.OPENED, cycle.opened_at),
+                    (CycleEvent.Kind.CLOSED, cycle.closed_at),
+                )
+                if at is not None
+            ),
+        )
 
         # The questions each agreement's cycles ask, made once per agreement and copied.
         questions_of: dict[int, list[Question]] = {}

@@ -117,6 +117,146 @@ class Cycle(models.Model):
         return self.status == self.Status.OPEN and timezone.localdate() <= self.deadline
 
 
+def _is_deleted_account(user) -> bool:
+    """An account its person deleted: organisations.services.user_delete keeps the row (records
+    such as this history still point at it) but makes it inactive and its address ``@invalid``."""
+    return not user.is_active and user.email.endswith("@invalid")
+
+
+class CycleEvent(models.Model):
+    """One step in a cycle's life: who took it, when, and the values before and after.
+
+    Written by ``followup.services`` in the transaction of the change it records, never changed
+    or deleted afterwards. The actor is empty only for what the portal does by itself (a PDF
+    marked failed by the scheduled check).
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("cycle created")
+        UPDATED = "updated", _("cycle's settings changed")
+        QUESTION_ADDED = "question_added", _("question added")
+        QUESTION_CHANGED = "question_changed", _("question changed")
+        QUESTION_DELETED = "question_deleted", _("question deleted")
+        OPENED = "opened", _("cycle opened")
+        DEADLINE_MOVED = "deadline_moved", _("deadline moved")
+        REPORT_REOPENED = "report_reopened", _("report reopened")
+        CLOSED = "closed", _("cycle closed")
+        EVALUATION_EDITED = "evaluation_edited", _("evaluation edited")
+        SENT_TO_COUNCIL = "sent_to_council", _("evaluation sent to the council")
+        COMMENTED = "commented", _("evaluation commented on")
+        APPROVED = "approved", _("evaluation approved")
+        PUBLISHED = "published", _("evaluation published")
+        PDF_RETRIED = "pdf_retried", _("PDF asked for again")
+        PDF_FAILED = "pdf_failed", _("PDF marked failed")
+
+    # What the portal does by itself, with no one acting: the only kinds without an actor.
+    SYSTEM_KINDS = (Kind.PDF_FAILED,)
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="events", verbose_name=_("cycle")
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty only for what the portal did by itself."),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    details = models.JSONField(
+        _("details"),
+        default=dict,
+        blank=True,
+        help_text=_("The values before and after, where there are any."),
+    )
+
+    class Meta:
+        verbose_name = _("cycle event")
+        verbose_name_plural = _("cycle events")
+        ordering = ["-created_at", "-pk"]  # newest first, as the cycle's page shows them
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(actor__isnull=False) | models.Q(kind__in=["pdf_failed"]),
+                name="cycle_event_actor_unless_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} – {self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("followup:cycle", kwargs={"pk": self.cycle_id}) + "#history"
+
+    @property
+    def actor_name(self) -> str:
+        """Who acted, as the history shows it: the name, else the e-mail address."""
+        if self.actor_id is None:
+            return str(_("the portal"))
+        if _is_deleted_account(self.actor):
+            return str(_("deleted account"))
+        return self.actor.get_full_name() or self.actor.email or self.actor.get_username()
+
+    def describe(self) -> str:
+        """What was done, in plain words in the active language (dates included)."""
+        from django.utils.formats import date_format
+
+        def day(value: str | None) -> str:
+            if not value:
+                return "–"
+            return date_format(datetime.date.fromisoformat(value), "j F Y")
+
+        d = self.details
+        before, after = d.get("before", {}), d.get("after", {})
+        kinds = self.Kind
+        if self.kind == kinds.CREATED:
+            return str(_("Created the cycle"))
+        if self.kind == kinds.UPDATED:
+            names = [
+                str(Cycle._meta.get_field(name).verbose_name)
+                for name in after
+                if name in {f.name for f in Cycle._meta.fields}
+            ]
+            return str(_("Changed the cycle's settings: %(fields)s")) % {"fields": ", ".join(names)}
+        if self.kind == kinds.QUESTION_ADDED:
+            return str(_("Added the question “%(text)s”")) % {"text": after.get("text", "")}
+        if self.kind == kinds.QUESTION_CHANGED:
+            return str(_("Changed the question “%(text)s”")) % {"text": after.get("text", "")}
+        if self.kind == kinds.QUESTION_DELETED:
+            return str(_("Deleted the question “%(text)s”")) % {"text": before.get("text", "")}
+        if self.kind == kinds.OPENED:
+            return str(_("Opened the cycle"))
+        if self.kind == kinds.DEADLINE_MOVED:
+            return str(_("Moved the deadline from %(before)s to %(after)s")) % {
+                "before": day(before.get("deadline")),
+                "after": day(after.get("deadline")),
+            }
+        if self.kind == kinds.REPORT_REOPENED:
+            return str(_("Reopened the report of %(respondent)s: “%(reason)s”")) % {
+                "respondent": d.get("respondent", ""),
+                "reason": d.get("reason", ""),
+            }
+        if self.kind == kinds.CLOSED:
+            return str(_("Closed the cycle"))
+        if self.kind == kinds.EVALUATION_EDITED:
+            return str(_("Edited the evaluation"))
+        if self.kind == kinds.SENT_TO_COUNCIL:
+            return str(_("Sent the evaluation to the council"))
+        if self.kind == kinds.COMMENTED:
+            return str(_("Commented on the evaluation"))
+        if self.kind == kinds.APPROVED:
+            return str(_("Approved the evaluation"))
+        if self.kind == kinds.PUBLISHED:
+            return str(_("Published the evaluation"))
+        if self.kind == kinds.PDF_RETRIED:
+            return str(_("Asked for the evaluation's PDF to be made again"))
+        if self.kind == kinds.PDF_FAILED:
+            return str(_("Marked the evaluation's PDF failed: it was not made in time"))
+        return str(self.get_kind_display())
+
+
 class Question(models.Model):
     """A question of one cycle, copied from the agreement so that it never changes afterwards."""
 

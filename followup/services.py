@@ -1,6 +1,10 @@
 """Writes to the follow-up app: cycles, questionnaires, reports, the evaluation and its review.
 
 Every function is keyword-only, checks the state it needs and writes inside one transaction.
+The person acting is always ``actor``; each step of a cycle's life (created, changed, opened,
+deadline moved, closed, the evaluation edited, reviewed, published...) is recorded as a
+CycleEvent in the transaction of the change, so a change that fails leaves no event and an event
+never describes a change that did not happen.
 Reports are saved with an optimistic lock (``revision``): a save based on an older revision is
 refused with the changes the other person made, so that two representatives editing one draft
 never lose each other's work. Every save is kept as a ReportVersion.
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -36,6 +41,7 @@ from organisations.models import (
 from .models import (
     Answer,
     Cycle,
+    CycleEvent,
     Evaluation,
     EvaluationApproval,
     EvaluationComment,
@@ -116,6 +122,33 @@ def report_recipients(report: Report) -> list[str]:
             OfficerRole.objects.filter(unit_id=report.unit_id).values_list("user__email", flat=True)
         )
     return [report.council_member.email] if report.council_member_id else []
+
+
+# --- The cycle's history ------------------------------------------------------------------------
+
+
+def _record(
+    cycle: Cycle,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    **details,
+) -> CycleEvent:
+    """Write one CycleEvent; called inside the transaction of the change it records."""
+    if before:
+        details["before"] = before
+    if after:
+        details["after"] = after
+    return CycleEvent.objects.create(cycle_id=cycle.pk, kind=kind, actor=actor, details=details)
+
+
+def _json_value(value):
+    """A field's value as the event's details store it (dates as ISO text)."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
 
 
 # --- Cycles -------------------------------------------------------------------------------------
@@ -235,7 +268,9 @@ def questions_from_agreement(cycle: Cycle) -> list[Question]:
 
 
 @transaction.atomic
-def cycle_create(*, agreement: Agreement, rule: FollowUpRule, officer, **overrides) -> Cycle:
+def cycle_create(
+    *, agreement: Agreement, rule: FollowUpRule, actor: AbstractBaseUser, **overrides
+) -> Cycle:
     """Create the next cycle from the agreement's cadence, with its questions, as a draft."""
     version = agreement.current_version
     values = {**cycle_proposal(agreement=agreement, rule=rule), **overrides}
@@ -243,24 +278,55 @@ def cycle_create(*, agreement: Agreement, rule: FollowUpRule, officer, **overrid
         agreement=agreement, kind=values["kind"], period_start=values["period_start"]
     ).exists():
         raise ActionRefused(CYCLE_EXISTS)
-    cycle = Cycle(agreement=agreement, version=version, created_by=officer, **values)
+    cycle = Cycle(agreement=agreement, version=version, created_by=actor, **values)
     cycle.full_clean()
     cycle.save()
     # The questions are data of the cycle, asked in Swedish whatever language the officer uses.
     with translation.override(settings.LANGUAGE_CODE):
-        Question.objects.bulk_create(questions_from_agreement(cycle))
+        questions = Question.objects.bulk_create(questions_from_agreement(cycle))
+    _record(
+        cycle,
+        CycleEvent.Kind.CREATED,
+        actor,
+        after={name: _json_value(getattr(cycle, name)) for name in CYCLE_SETTINGS},
+        questions=len(questions),
+    )
     return cycle
 
 
+# The settings an officer edits while the cycle is a draft (CycleForm), recorded before and after.
+CYCLE_SETTINGS = (
+    "title",
+    "period_start",
+    "period_end",
+    "opens_on",
+    "deadline",
+    "reminder_days_before",
+    "anonymise_free_text",
+)
+
+
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, officer, **values) -> Cycle:
+def cycle_update(*, cycle: Cycle, actor: AbstractBaseUser, **values) -> Cycle:
+    """Change a draft cycle's settings; the fields that changed are recorded, before and after."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not cycle.is_editable:
         raise ActionRefused(CYCLE_NOT_DRAFT)
+    before = {name: _json_value(getattr(cycle, name)) for name in values}
     for name, value in values.items():
         setattr(cycle, name, value)
     cycle.full_clean()
     cycle.save()
+    after = {name: _json_value(getattr(cycle, name)) for name in values}
+    changed = [name for name in values if before[name] != after[name]]
+    if changed:  # saving the form unchanged is no step in the cycle's life
+        _record(
+            cycle,
+            CycleEvent.Kind.UPDATED,
+            actor,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
     return cycle
 
 
@@ -270,18 +336,60 @@ def _require_draft(cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def question_save(*, question: Question, officer) -> Question:
+def question_save(*, question: Question, actor: AbstractBaseUser) -> Question:
     """Add or edit a question while its cycle is a draft."""
     _require_draft(question.cycle)
     question.full_clean()
+    old = Question.objects.filter(pk=question.pk).first() if question.pk else None
     question.save()
+    after = _question_state(question)
+    if old is None:
+        _record(
+            question.cycle,
+            CycleEvent.Kind.QUESTION_ADDED,
+            actor,
+            after=after,
+            question=question.pk,
+        )
+        return question
+    before = _question_state(old)
+    changed = [name for name in after if before[name] != after[name]]
+    if changed:
+        _record(
+            question.cycle,
+            CycleEvent.Kind.QUESTION_CHANGED,
+            actor,
+            # The text always, so that the history can name the question.
+            before={name: before[name] for name in {"text", *changed}},
+            after={name: after[name] for name in {"text", *changed}},
+            question=question.pk,
+        )
     return question
 
 
 @transaction.atomic
-def question_delete(*, question: Question, officer) -> None:
+def question_delete(*, question: Question, actor: AbstractBaseUser) -> None:
+    """Remove a question from a draft cycle; its text and settings are kept in the history."""
     _require_draft(question.cycle)
+    _record(
+        question.cycle,
+        CycleEvent.Kind.QUESTION_DELETED,
+        actor,
+        before=_question_state(question),
+        question=question.pk,
+    )
     question.delete()
+
+
+def _question_state(question: Question) -> dict:
+    return {
+        "order": question.order,
+        "section": question.section,
+        "text": question.text,
+        "help_text": question.help_text,
+        "answer_kind": question.answer_kind,
+        "respondent_groups": sorted(question.respondent_groups),
+    }
 
 
 def _respondents(cycle: Cycle) -> list[Report]:
@@ -315,7 +423,7 @@ def _respondents(cycle: Cycle) -> list[Report]:
 
 
 @transaction.atomic
-def cycle_open(*, cycle: Cycle, officer) -> Cycle:
+def cycle_open(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
     """Open the cycle: one report per respondent, invitations by e-mail, reminders scheduled."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.DRAFT:
@@ -325,7 +433,15 @@ def cycle_open(*, cycle: Cycle, officer) -> Cycle:
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = timezone.now()
     cycle.save(update_fields=["status", "opened_at"])
-    Report.objects.bulk_create(_respondents(cycle))
+    reports = Report.objects.bulk_create(_respondents(cycle))
+    _record(
+        cycle,
+        CycleEvent.Kind.OPENED,
+        actor,
+        before={"status": Cycle.Status.DRAFT},
+        after={"status": cycle.status},
+        reports=len(reports),
+    )
     transaction.on_commit(lambda: _after_open(cycle.pk))
     return cycle
 
@@ -413,7 +529,7 @@ DEADLINE_MOVE_MAX_DAYS = 366
 
 
 @transaction.atomic
-def cycle_move_deadline(*, cycle: Cycle, officer, deadline: datetime.date) -> Cycle:
+def cycle_move_deadline(*, cycle: Cycle, actor: AbstractBaseUser, deadline: datetime.date) -> Cycle:
     """Give the respondents more time: a later deadline for an open cycle.
 
     Only later: respondents plan by the deadline they were given. The respondents who have not
@@ -449,6 +565,13 @@ def cycle_move_deadline(*, cycle: Cycle, officer, deadline: datetime.date) -> Cy
     previous = cycle.deadline
     cycle.deadline = deadline
     cycle.save(update_fields=["deadline"])
+    _record(
+        cycle,
+        CycleEvent.Kind.DEADLINE_MOVED,
+        actor,
+        before={"deadline": previous.isoformat()},
+        after={"deadline": deadline.isoformat()},
+    )
     transaction.on_commit(partial(_after_deadline_moved, cycle.pk, previous.isoformat()))
     return cycle
 
@@ -478,7 +601,7 @@ def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:
 
 
 @transaction.atomic
-def cycle_close(*, cycle: Cycle, officer) -> Cycle:
+def cycle_close(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         raise ActionRefused(CYCLE_NOT_OPEN)
@@ -486,6 +609,15 @@ def cycle_close(*, cycle: Cycle, officer) -> Cycle:
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["status", "closed_at"])
     Evaluation.objects.get_or_create(cycle=cycle)
+    _record(
+        cycle,
+        CycleEvent.Kind.CLOSED,
+        actor,
+        before={"status": Cycle.Status.OPEN},
+        after={"status": cycle.status},
+        submitted=cycle.reports.filter(status=Report.Status.SUBMITTED).count(),
+        reports=cycle.reports.count(),
+    )
     return cycle
 
 
@@ -579,7 +711,12 @@ def _check_can_write(report: Report) -> None:
 
 @transaction.atomic
 def report_save(
-    *, report: Report, user, answers: list[AnswerInput], based_on_revision: int, submit=False
+    *,
+    report: Report,
+    actor: AbstractBaseUser,
+    answers: list[AnswerInput],
+    based_on_revision: int,
+    submit: bool = False,
 ) -> Report:
     """Save a draft (or submit). Refused, with the other person's changes, if the report moved on.
 
@@ -630,12 +767,12 @@ def report_save(
     now = timezone.now()
     report.revision = F("revision") + 1
     report.updated_at = now
-    report.updated_by = user
+    report.updated_by = actor
     report.status = Report.Status.SUBMITTED if submit else Report.Status.DRAFT
     fields = ["revision", "updated_at", "updated_by", "status"]
     if submit:
         report.submitted_at = now
-        report.submitted_by = user
+        report.submitted_by = actor
         fields += ["submitted_at", "submitted_by"]
     report.save(update_fields=fields)
     report.refresh_from_db()
@@ -643,16 +780,16 @@ def report_save(
         report=report,
         revision=report.revision,
         action=ReportVersion.Action.SUBMITTED if submit else ReportVersion.Action.SAVED,
-        actor=user,
+        actor=actor,
         answers=report_snapshot(report),
     )
     if submit:
-        logger.info("report %s submitted by user %s", report.pk, user.pk)
+        logger.info("report %s submitted by user %s", report.pk, actor.pk)
     return report
 
 
 @transaction.atomic
-def report_reopen(*, report: Report, officer, reason: str) -> Report:
+def report_reopen(*, report: Report, actor: AbstractBaseUser, reason: str) -> Report:
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     report = Report.objects.select_for_update().select_related("cycle").get(pk=report.pk)
@@ -668,9 +805,18 @@ def report_reopen(*, report: Report, officer, reason: str) -> Report:
         report=report,
         revision=report.revision,
         action=ReportVersion.Action.REOPENED,
-        actor=officer,
+        actor=actor,
         note=reason.strip(),
         answers=report_snapshot(report),
+    )
+    # An officer's step in the cycle's life too: the respondent may change a submitted report.
+    _record(
+        report.cycle,
+        CycleEvent.Kind.REPORT_REOPENED,
+        actor,
+        report=report.pk,
+        respondent=report.respondent_name,
+        reason=reason.strip(),
     )
     send_templated_mail(
         to=report_recipients(report),
@@ -700,7 +846,7 @@ def _evaluation_for_change(cycle: Cycle) -> Evaluation:
 def evaluation_update(
     *,
     cycle: Cycle,
-    officer,
+    actor: AbstractBaseUser,
     summary: str,
     conclusions: str,
     recommendations: str,
@@ -713,6 +859,8 @@ def evaluation_update(
         evaluation.conclusions,
         evaluation.recommendations,
     )
+    sections = ("summary", "conclusions", "recommendations")
+    before = {name: getattr(evaluation, name) for name in sections}
     evaluation.summary = summary.strip()
     evaluation.conclusions = conclusions.strip()
     evaluation.recommendations = recommendations.strip()
@@ -720,19 +868,43 @@ def evaluation_update(
         evaluation.revision += 1
     evaluation.compiled_at = timezone.now()
     evaluation.save()
-    if anonymise_free_text is not None and anonymise_free_text != cycle.anonymise_free_text:
+    edited = [name for name in sections if before[name] != getattr(evaluation, name)]
+    before_anonymise = Cycle.objects.values_list("anonymise_free_text", flat=True).get(pk=cycle.pk)
+    if anonymise_free_text is not None and anonymise_free_text != before_anonymise:
         Cycle.objects.filter(pk=cycle.pk).update(anonymise_free_text=anonymise_free_text)
+        before["anonymise_free_text"] = before_anonymise
+        edited.append("anonymise_free_text")
+    if edited:  # saving the narrative unchanged (to compile the figures again) is no edit
+        after = {name: getattr(evaluation, name) for name in edited if name in sections}
+        if "anonymise_free_text" in edited:
+            after["anonymise_free_text"] = anonymise_free_text
+        _record(
+            cycle,
+            CycleEvent.Kind.EVALUATION_EDITED,
+            actor,
+            before={name: before[name] for name in edited},
+            after=after,
+            revision=evaluation.revision,
+        )
     return evaluation
 
 
 @transaction.atomic
-def evaluation_send_to_council(*, cycle: Cycle, officer) -> Cycle:
+def evaluation_send_to_council(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.CLOSED:
         raise ActionRefused(_("Close the cycle before sending the evaluation to the council."))
-    _evaluation_for_change(cycle)
+    evaluation = _evaluation_for_change(cycle)
     cycle.status = Cycle.Status.IN_REVIEW
     cycle.save(update_fields=["status"])
+    _record(
+        cycle,
+        CycleEvent.Kind.SENT_TO_COUNCIL,
+        actor,
+        before={"status": Cycle.Status.CLOSED},
+        after={"status": cycle.status},
+        revision=evaluation.revision,
+    )
     members = CouncilMembership.objects.filter(agreement=cycle.agreement).select_related("user")
     send_templated_mail(
         to=[m.user.email for m in members],
@@ -750,28 +922,53 @@ def _require_member(user, cycle: Cycle) -> Cycle:
 
 
 @transaction.atomic
-def evaluation_comment(*, cycle: Cycle, member, section: str, text: str) -> EvaluationComment:
-    cycle = _require_member(member, cycle)
+def evaluation_comment(
+    *, cycle: Cycle, actor: AbstractBaseUser, section: str, text: str
+) -> EvaluationComment:
+    """A council member's comment; the history says who commented where, the text is the
+    comment's own (EvaluationComment)."""
+    cycle = _require_member(actor, cycle)
     if cycle.status != Cycle.Status.IN_REVIEW:
         raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
     if not text.strip():
         raise ValidationError({"text": _("Write a comment.")})
     evaluation = _evaluation_for_change(cycle)
-    return EvaluationComment.objects.create(
-        evaluation=evaluation, section=section, author=member, text=text.strip()
+    comment = EvaluationComment.objects.create(
+        evaluation=evaluation, section=section, author=actor, text=text.strip()
     )
+    _record(
+        cycle,
+        CycleEvent.Kind.COMMENTED,
+        actor,
+        comment=comment.pk,
+        section=section,
+        revision=evaluation.revision,
+    )
+    return comment
 
 
 @transaction.atomic
-def evaluation_approve(*, cycle: Cycle, member) -> EvaluationApproval:
-    cycle = _require_member(member, cycle)
+def evaluation_approve(*, cycle: Cycle, actor: AbstractBaseUser) -> EvaluationApproval:
+    cycle = _require_member(actor, cycle)
     if cycle.status != Cycle.Status.IN_REVIEW:
         raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
     evaluation = _evaluation_for_change(cycle)
+    previous = (
+        EvaluationApproval.objects.filter(evaluation=evaluation, member=actor)
+        .values_list("evaluation_revision", flat=True)
+        .first()
+    )
     approval, _created = EvaluationApproval.objects.update_or_create(
         evaluation=evaluation,
-        member=member,
+        member=actor,
         defaults={"evaluation_revision": evaluation.revision, "approved_at": timezone.now()},
+    )
+    _record(
+        cycle,
+        CycleEvent.Kind.APPROVED,
+        actor,
+        before={"revision": previous} if previous is not None else None,
+        after={"revision": evaluation.revision},
     )
     return approval
 
@@ -797,7 +994,7 @@ def evaluation_is_approved(evaluation: Evaluation) -> bool:
 
 
 @transaction.atomic
-def evaluation_publish(*, cycle: Cycle, officer) -> Evaluation:
+def evaluation_publish(*, cycle: Cycle, actor: AbstractBaseUser) -> Evaluation:
     """Freeze the evaluation (figures, narrative) and queue its PDF. Nothing changes afterwards."""
     from .compile import compile_evaluation
 
@@ -809,14 +1006,22 @@ def evaluation_publish(*, cycle: Cycle, officer) -> Evaluation:
         raise ActionRefused(NOT_APPROVED)
     evaluation.frozen_data = compile_evaluation(cycle).as_json()
     evaluation.published_at = timezone.now()
-    evaluation.published_by = officer
+    evaluation.published_by = actor
     evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
     evaluation.pdf_requested_at = timezone.now()
     evaluation.save()
     cycle.status = Cycle.Status.PUBLISHED
     cycle.save(update_fields=["status"])
+    _record(
+        cycle,
+        CycleEvent.Kind.PUBLISHED,
+        actor,
+        before={"status": Cycle.Status.IN_REVIEW},
+        after={"status": cycle.status},
+        revision=evaluation.revision,
+    )
     public_data_changed()
-    security_log.info("evaluation of cycle %s published by user %s", cycle.pk, officer.pk)
+    security_log.info("evaluation of cycle %s published by user %s", cycle.pk, actor.pk)
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation
 
@@ -833,13 +1038,25 @@ def evaluation_fail_stuck_pdfs() -> list[int]:
     """
     minutes = settings.PORTAL_PDF_RENDER_TIMEOUT // 60
     failed = []
-    for evaluation in Evaluation.objects.pdf_stuck().only("pk", "pdf_status", "pdf_requested_at"):
+    stuck = Evaluation.objects.pdf_stuck().only("pk", "cycle", "pdf_status", "pdf_requested_at")
+    for evaluation in stuck:
         # Only if it is still stuck now: a render that finished meanwhile is left alone.
-        if (
-            Evaluation.objects.pdf_stuck()
-            .filter(pk=evaluation.pk)
-            .update(pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=PDF_STUCK_ERROR % minutes)
-        ):
+        with transaction.atomic():  # the status and its event go together
+            marked = (
+                Evaluation.objects.pdf_stuck()
+                .filter(pk=evaluation.pk)
+                .update(pdf_status=Evaluation.PdfStatus.FAILED, pdf_error=PDF_STUCK_ERROR % minutes)
+            )
+            if marked:
+                _record(
+                    Cycle(pk=evaluation.cycle_id),
+                    CycleEvent.Kind.PDF_FAILED,
+                    None,  # the scheduled check, no one acting
+                    before={"pdf_status": evaluation.pdf_status},
+                    after={"pdf_status": Evaluation.PdfStatus.FAILED},
+                    error=PDF_STUCK_ERROR % minutes,
+                )
+        if marked:
             failed.append(evaluation.pk)
             logger.error(
                 "the PDF of evaluation %s was %s since %s; marked failed (%s)",
@@ -860,7 +1077,7 @@ def evaluation_queue_pdf_task(evaluation_id: int) -> None:
 
 
 @transaction.atomic
-def evaluation_retry_pdf(*, evaluation: Evaluation, officer) -> Evaluation:
+def evaluation_retry_pdf(*, evaluation: Evaluation, actor: AbstractBaseUser) -> Evaluation:
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     failed = evaluation.pdf_status == Evaluation.PdfStatus.FAILED or evaluation.pdf_is_stuck
     if not evaluation.is_published or not failed:
@@ -871,12 +1088,20 @@ def evaluation_retry_pdf(*, evaluation: Evaluation, officer) -> Evaluation:
             evaluation.pk,
             evaluation.pdf_status,
             evaluation.pdf_requested_at,
-            officer.pk,
+            actor.pk,
         )
+    before = evaluation.pdf_status
     evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
     evaluation.pdf_error = ""
     evaluation.pdf_requested_at = timezone.now()
     evaluation.save(update_fields=["pdf_status", "pdf_error", "pdf_requested_at"])
+    _record(
+        Cycle(pk=evaluation.cycle_id),
+        CycleEvent.Kind.PDF_RETRIED,
+        actor,
+        before={"pdf_status": before},
+        after={"pdf_status": evaluation.pdf_status},
+    )
     public_data_changed()
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation

@@ -151,7 +151,7 @@ def edit(request, pk):
     try:
         services.evaluation_update(
             cycle=cycle,
-            officer=request.user,
+            actor=request.user,
             summary=data["summary"],
             conclusions=data["conclusions"],
             recommendations=data["recommendations"],
@@ -170,7 +170,7 @@ def send_to_council(request, pk):
     cycle = _cycle(pk)
     _require_officer(request, cycle)
     try:
-        services.evaluation_send_to_council(cycle=cycle, officer=request.user)
+        services.evaluation_send_to_council(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)
     messages.success(request, _("The draft has been sent to the council for review."))
@@ -189,7 +189,7 @@ def comment(request, pk):
     try:
         services.evaluation_comment(
             cycle=cycle,
-            member=request.user,
+            actor=request.user,
             section=form.cleaned_data["section"],
             text=form.cleaned_data["text"],
         )
@@ -209,7 +209,7 @@ def approve(request, pk):
     cycle = _cycle(pk)
     _require_reader(request, cycle)
     try:
-        services.evaluation_approve(cycle=cycle, member=request.user)
+        services.evaluation_approve(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)
     messages.success(request, _("You have approved the evaluation."))
@@ -223,7 +223,7 @@ def publish(request, pk):
     cycle = _cycle(pk)
     _require_officer(request, cycle)
     try:
-        services.evaluation_publish(cycle=cycle, officer=request.user)
+        services.evaluation_publish(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)
     messages.success(
@@ -243,7 +243,7 @@ def retry_pdf(request, pk):
     if evaluation is None:
         return _page(request, pk, status=409, refusal=services.EVALUATION_NOT_STARTED)
     try:
-        services.evaluation_retry_pdf(evaluation=evaluation, officer=request.user)
+        services.evaluation_retry_pdf(evaluation=evaluation, actor=request.user)
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)
     messages.success(request, _("The PDF is being made again."))

@@ -191,7 +191,7 @@ def cycle_create(request: HttpRequest, slug: str) -> HttpResponse:
                         cycle = services.cycle_create(
                             agreement=agreement,
                             rule=rule,
-                            officer=request.user,
+                            actor=request.user,
                             **form.cycle_values(),
                         )
                 except services.ActionRefused as exc:
@@ -441,6 +441,8 @@ def _dashboard(
             ],
             "has_evaluation": cycle.status
             in (Cycle.Status.CLOSED, Cycle.Status.IN_REVIEW, Cycle.Status.PUBLISHED),
+            # Who did what to the cycle, newest first: one query, the actors joined.
+            "history": cycle.events.select_related("actor"),
         },
         status=status,
     )
@@ -450,7 +452,7 @@ def _dashboard(
 @mfa_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle's facts, the actions its status allows, response rates per group, who has not
-    submitted, and every report."""
+    submitted, every report, and the cycle's history (who did what, newest first)."""
     return _dashboard(request, _cycle_for(request, pk))
 
 
@@ -466,7 +468,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.cycle_update(cycle=cycle, officer=request.user, **form.cycle_values())
+                services.cycle_update(cycle=cycle, actor=request.user, **form.cycle_values())
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -520,7 +522,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             )
             try:
-                services.question_save(question=question, officer=request.user)
+                services.question_save(question=question, actor=request.user)
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -560,7 +562,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
     questions_url = reverse("followup:questions", kwargs={"pk": pk})
     if request.method == "POST" and "delete" in request.POST:
         try:
-            services.question_delete(question=question, officer=request.user)
+            services.question_delete(question=question, actor=request.user)
         except services.ActionRefused as exc:
             return _refused(request, exc.message, cycle, status=exc.status)
         messages.success(request, _("The question has been deleted."))
@@ -574,7 +576,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.question_save(question=form.apply_to(question), officer=request.user)
+                services.question_save(question=form.apply_to(question), actor=request.user)
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
             except ValidationError as exc:
@@ -608,7 +610,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open the cycle: a report for every respondent, invitations by e-mail, reminders queued."""
     cycle = _cycle_for(request, pk)
     try:
-        cycle = services.cycle_open(cycle=cycle, officer=request.user)
+        cycle = services.cycle_open(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
     count = cycle.reports.count()
@@ -630,7 +632,7 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the cycle to reports; the evaluation can then be compiled."""
     cycle = _cycle_for(request, pk)
     try:
-        cycle = services.cycle_close(cycle=cycle, officer=request.user)
+        cycle = services.cycle_close(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
     messages.success(
@@ -678,7 +680,7 @@ def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 cycle = services.cycle_move_deadline(
-                    cycle=cycle, officer=request.user, deadline=form.cleaned_data["deadline"]
+                    cycle=cycle, actor=request.user, deadline=form.cleaned_data["deadline"]
                 )
             except services.ActionRefused as exc:
                 return _refused(request, exc.message, cycle, status=exc.status)
@@ -730,7 +732,7 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.report_reopen(
-                report=report, officer=request.user, reason=form.cleaned_data["reason"]
+                report=report, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except services.ActionRefused as exc:
             return _refused(request, exc.message, cycle, status=exc.status)

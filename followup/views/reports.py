@@ -187,7 +187,7 @@ def report(request, pk):
     try:
         services.report_save(
             report=report,
-            user=request.user,
+            actor=request.user,
             answers=form.answer_inputs(),
             based_on_revision=form.cleaned_data["revision"],
             submit=submit,

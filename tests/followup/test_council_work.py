@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _in_review(cycle, officer):
     services.evaluation_update(
-        cycle=cycle, officer=officer, summary="Bra år.", conclusions="", recommendations=""
+        cycle=cycle, actor=officer, summary="Bra år.", conclusions="", recommendations=""
     )
-    services.evaluation_send_to_council(cycle=cycle, officer=officer)
+    services.evaluation_send_to_council(cycle=cycle, actor=officer)
     cycle.refresh_from_db()
     return cycle
 
@@ -50,7 +50,7 @@ def test_a_member_sees_the_draft_waiting_for_review_then_their_approval(
     assert review_url in html and cycle.title in html
     assert "read, comment and approve" in html
 
-    services.evaluation_approve(cycle=cycle, member=member)
+    services.evaluation_approve(cycle=cycle, actor=member)
     html = _my_pages(client, member)
     assert review_url in html
     assert "you have approved this version" in html
@@ -58,7 +58,7 @@ def test_a_member_sees_the_draft_waiting_for_review_then_their_approval(
 
     # A changed draft asks for a new approval.
     services.evaluation_update(
-        cycle=cycle, officer=officer, summary="Ändrat.", conclusions="", recommendations=""
+        cycle=cycle, actor=officer, summary="Ändrat.", conclusions="", recommendations=""
     )
     assert "read, comment and approve" in _my_pages(client, member)
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from followup import services
-from followup.models import Cycle, Evaluation, Report, ReportVersion
+from followup.models import Cycle, CycleEvent, Evaluation, Report, ReportVersion
 from organisations.models import Accession
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,10 @@ def snapshot() -> dict:
         Evaluation,
         EvaluationComment,
         EvaluationApproval,
+        CycleEvent,
     ]
     counts = {model.__name__: model.objects.count() for model in models}
+    counts["cycle events"] = sorted(CycleEvent.objects.values_list("pk", "created_at", "details"))
     counts["report revisions"] = sorted(Report.objects.values_list("pk", "revision"))
     counts["evaluations"] = sorted(
         Evaluation.objects.values_list("pk", "revision", "pdf", "pdf_status", "published_at")
@@ -86,6 +88,21 @@ def test_each_agreement_gets_published_history_and_an_open_cycle_once(debug):
             assert all(s["mean"] is not None for s in scores)
             assert any(s["distribution"]["na"] for s in evaluation.frozen_data["scores"])
             assert evaluation.frozen_data["free_texts"]
+            # Its history: every step by someone, on the cycle's own calendar.
+            events = cycle.events.select_related("actor")
+            assert all(event.actor_id for event in events)
+            kinds = [e.kind for e in events.order_by("created_at", "pk")]
+            steps = [k for k in kinds if k != CycleEvent.Kind.REPORT_REOPENED]
+            assert steps[:3] == [CycleEvent.Kind.CREATED, CycleEvent.Kind.OPENED, "closed"]
+            assert steps[-1] == CycleEvent.Kind.PUBLISHED
+            assert {"evaluation_edited", "sent_to_council", "commented", "approved"} <= set(steps)
+            assert steps == [e.kind for e in events.order_by("pk") if e.kind in steps]
+            assert events.get(kind="opened").created_at == cycle.opened_at
+            assert events.get(kind="closed").created_at == cycle.closed_at
+            assert events.get(kind="published").created_at == evaluation.published_at
+            created = events.get(kind="created")
+            assert created.created_at == cycle.created_at
+            assert created.details["after"]["deadline"] == cycle.deadline.isoformat()
         # The second published cycle is compared with the first, and the means rose on the whole.
         latest = published[-1].evaluation.frozen_data
         assert latest["previous_title"] == published[-2].title
@@ -99,6 +116,8 @@ def test_each_agreement_gets_published_history_and_an_open_cycle_once(debug):
         assert ReportVersion.objects.filter(
             report__cycle=open_cycle, action=ReportVersion.Action.REOPENED
         ).exclude(note="")
+        assert open_cycle.events.get(kind="opened").created_at == open_cycle.opened_at
+        assert open_cycle.events.filter(kind="report_reopened").exists()
 
     boras = Cycle.objects.filter(agreement__slug="boras", status=Cycle.Status.PUBLISHED)
     for cycle in boras:

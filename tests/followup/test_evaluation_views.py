@@ -54,9 +54,13 @@ def open_cycle_with_report(django_capture_on_commit_callbacks):
     rep = RepresentativeFactory()
     AccessionFactory(organisation=rep.organisation)
     rule = goteborg.current_version.followup_rules.get(kind="followup")
-    cycle = services.cycle_create(agreement=goteborg, rule=rule, officer=None)
+    cycle = services.cycle_create(
+        agreement=goteborg,
+        rule=rule,
+        actor=OfficerRoleFactory(municipality=goteborg.municipality).user,
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        services.cycle_open(cycle=cycle, officer=None)
+        services.cycle_open(cycle=cycle, actor=cycle.created_by)
     report = cycle.reports.get(organisation=rep.organisation)
     answers = [
         services.AnswerInput(question_id=q.pk, score=4, comment="Bra samarbete i år.")
@@ -64,7 +68,7 @@ def open_cycle_with_report(django_capture_on_commit_callbacks):
         if q.asks(report.group) and q.answer_kind == "scale"
     ]
     services.report_save(
-        report=report, user=rep.user, answers=answers, based_on_revision=0, submit=True
+        report=report, actor=rep.user, answers=answers, based_on_revision=0, submit=True
     )
     cycle.refresh_from_db()
     cycle.rep = rep
@@ -73,7 +77,7 @@ def open_cycle_with_report(django_capture_on_commit_callbacks):
 
 def closed_cycle(django_capture_on_commit_callbacks):
     cycle = open_cycle_with_report(django_capture_on_commit_callbacks)
-    services.cycle_close(cycle=cycle, officer=None)
+    services.cycle_close(cycle=cycle, actor=cycle.created_by)
     cycle.refresh_from_db()
     return cycle
 
@@ -82,15 +86,15 @@ def publish(cycle, officer, member, django_capture_on_commit_callbacks):
     """Write, review, approve and publish through the services (the PDF is rendered at once)."""
     services.evaluation_update(
         cycle=cycle,
-        officer=officer,
+        actor=officer,
         summary="Samverkan har fungerat väl.",
         conclusions="Fortsätt dialogen.",
         recommendations="Fler möten.",
     )
-    services.evaluation_send_to_council(cycle=cycle, officer=officer)
-    services.evaluation_approve(cycle=cycle, member=member)
+    services.evaluation_send_to_council(cycle=cycle, actor=officer)
+    services.evaluation_approve(cycle=cycle, actor=member)
     with django_capture_on_commit_callbacks(execute=True):
-        services.evaluation_publish(cycle=cycle, officer=officer)
+        services.evaluation_publish(cycle=cycle, actor=officer)
     cycle.refresh_from_db()
     return cycle
 
@@ -296,7 +300,7 @@ def test_every_section_of_the_evaluation_can_be_commented_on():
 
 
 def test_comment_needs_text_and_a_known_section(client, cycle, officer, member):
-    services.evaluation_send_to_council(cycle=cycle, officer=officer)
+    services.evaluation_send_to_council(cycle=cycle, actor=officer)
     client.force_login(member)
     response = client.post(url("evaluation-comment", cycle), {"section": "summary", "text": " "})
     assert response.status_code == 400
@@ -306,7 +310,7 @@ def test_comment_needs_text_and_a_known_section(client, cycle, officer, member):
 
 
 def test_comment_and_approval_by_a_non_member_are_refused(client, cycle, officer, boras_officer):
-    services.evaluation_send_to_council(cycle=cycle, officer=officer)
+    services.evaluation_send_to_council(cycle=cycle, actor=officer)
     # An officer of the agreement reads the draft but is not on the council.
     client.force_login(officer)
     response = client.post(url("evaluation-approve", cycle))
@@ -555,7 +559,7 @@ def _snapshot(cycle):
 
 @pytest.mark.parametrize("name,data", WRITES)
 def test_every_evaluation_view_refuses_outsiders(client, cycle, officer, boras_officer, name, data):
-    services.evaluation_send_to_council(cycle=cycle, officer=officer)
+    services.evaluation_send_to_council(cycle=cycle, actor=officer)
     before = _snapshot(cycle)
     target = url(name, cycle)
     response = client.post(target, data)

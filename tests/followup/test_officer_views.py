@@ -64,7 +64,7 @@ def client_(english, officer):
 
 @pytest.fixture
 def cycle(goteborg, followup_rule, officer):
-    return services.cycle_create(agreement=goteborg, rule=followup_rule, officer=officer)
+    return services.cycle_create(agreement=goteborg, rule=followup_rule, actor=officer)
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def open_cycle(cycle, django_capture_on_commit_callbacks):
     unit = MunicipalUnitFactory()
     unit_officer = OfficerRoleFactory(unit=unit).user
     with django_capture_on_commit_callbacks(execute=True):
-        services.cycle_open(cycle=cycle, officer=None)
+        services.cycle_open(cycle=cycle, actor=cycle.created_by)
     cycle.refresh_from_db()
     cycle.first, cycle.second, cycle.unit_officer = first, second, unit_officer
     mail.outbox.clear()
@@ -94,7 +94,7 @@ def _answers(report, **values):
 def _submit(report, user, **values):
     return services.report_save(
         report=report,
-        user=user,
+        actor=user,
         answers=_answers(report, **values),
         based_on_revision=report.revision,
         submit=True,
@@ -140,7 +140,7 @@ def targets(open_cycle):
     draft = services.cycle_create(
         agreement=open_cycle.agreement,
         rule=open_cycle.agreement.current_version.followup_rules.get(kind="external_evaluation"),
-        officer=None,
+        actor=open_cycle.created_by,
     )
     return open_cycle, draft, report
 
@@ -249,12 +249,12 @@ def test_list_shows_cycles_with_response_rates_and_links_to_create(client_, open
 
 def test_list_query_count_does_not_grow_with_cycles(client_, goteborg, officer):
     rules = list(goteborg.current_version.followup_rules.filter(kind__in=services.RULE_KINDS))
-    services.cycle_create(agreement=goteborg, rule=rules[0], officer=officer)
+    services.cycle_create(agreement=goteborg, rule=rules[0], actor=officer)
     with CaptureQueriesContext(connection) as few:
         assert client_.get(reverse("followup:cycles")).status_code == 200
     for _ in range(3):
         for rule in rules:
-            services.cycle_create(agreement=goteborg, rule=rule, officer=officer)
+            services.cycle_create(agreement=goteborg, rule=rule, actor=officer)
     with CaptureQueriesContext(connection) as many:
         assert client_.get(reverse("followup:cycles")).status_code == 200
     assert Cycle.objects.count() == 1 + 3 * len(rules)
@@ -434,7 +434,7 @@ def test_edit_with_the_deadline_before_opening_is_refused(client_, cycle):
 
 def test_edit_into_the_period_of_another_cycle_is_refused(client_, cycle, goteborg, officer):
     rule = goteborg.current_version.followup_rules.get(kind="followup")
-    next_cycle = services.cycle_create(agreement=goteborg, rule=rule, officer=officer)
+    next_cycle = services.cycle_create(agreement=goteborg, rule=rule, actor=officer)
     response = client_.post(
         reverse("followup:cycle-edit", args=[next_cycle.pk]),
         _edit_data(next_cycle, period_start=cycle.period_start.isoformat()),
@@ -533,7 +533,7 @@ def test_a_question_of_another_cycle_is_not_found(client_, cycle, goteborg, offi
     other = services.cycle_create(
         agreement=goteborg,
         rule=goteborg.current_version.followup_rules.get(kind="external_evaluation"),
-        officer=officer,
+        actor=officer,
     )
     question = other.questions.first()
     url = reverse("followup:question-edit", args=[cycle.pk, question.pk])
@@ -811,7 +811,7 @@ def test_reopen_of_a_report_not_submitted_is_a_conflict(client_, open_cycle):
 
 def test_reopen_after_closing_is_a_conflict(client_, open_cycle):
     report = _submit(_organisation_report(open_cycle, open_cycle.first), open_cycle.first.user)
-    services.cycle_close(cycle=open_cycle, officer=None)
+    services.cycle_close(cycle=open_cycle, actor=open_cycle.created_by)
     response = client_.post(
         reverse("followup:report-reopen", args=[report.pk]), {"reason": "Fel siffror"}
     )
@@ -950,7 +950,7 @@ def test_a_passed_deadline_moved_lets_late_respondents_submit(open_cycle, office
     Cycle.objects.filter(pk=open_cycle.pk).update(opens_on=today - 30 * DAY, deadline=today - DAY)
     open_cycle.refresh_from_db()
     assert not open_cycle.accepts_reports
-    moved = services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=today + DAY)
+    moved = services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=today + DAY)
     assert moved.accepts_reports
     report = _submit(_organisation_report(moved, open_cycle.first), open_cycle.first.user)
     assert report.status == report.Status.SUBMITTED
@@ -959,7 +959,7 @@ def test_a_passed_deadline_moved_lets_late_respondents_submit(open_cycle, office
 def test_the_reminder_follows_the_new_deadline(open_cycle, officer):
     old_due = open_cycle.deadline - datetime.timedelta(days=open_cycle.reminder_days_before)
     new = max(open_cycle.deadline, timezone.localdate()) + 14 * DAY
-    services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=new)
+    services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
     mail.outbox.clear()
     # The run planned for the old date does nothing; the one for the new date reminds.
     assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=old_due) == 0
@@ -993,7 +993,7 @@ def test_the_reminder_is_planned_again_unless_its_day_has_come(
     assert open_cycle.reminder_days_before == 7
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         with django_capture_on_commit_callbacks(execute=True):
-            services.cycle_move_deadline(cycle=open_cycle, officer=officer, deadline=new)
+            services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
         queued = sorted(r.task_path.rsplit(".", 1)[-1] for r in DBTaskResult.objects.all())
     expected = (
         ["send_deadline_moved", "send_reminders"] if reminder_queued else ["send_deadline_moved"]

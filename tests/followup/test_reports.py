@@ -42,7 +42,11 @@ def said(response, message) -> bool:
 
 def _cycle(agreement, *, extra_questions=True, django_capture_on_commit_callbacks=None):
     rule = agreement.current_version.followup_rules.get(kind="followup")
-    cycle = services.cycle_create(agreement=agreement, rule=rule, officer=None)
+    cycle = services.cycle_create(
+        agreement=agreement,
+        rule=rule,
+        actor=OfficerRoleFactory(municipality=agreement.municipality).user,
+    )
     if extra_questions:
         for order, (kind, text) in enumerate(
             [("count", "Hur många möten hade ni?"), ("text", "Vad vill ni säga mer?")], start=100
@@ -57,7 +61,7 @@ def _cycle(agreement, *, extra_questions=True, django_capture_on_commit_callback
                     section="Övrigt",
                     text=text,
                 ),
-                officer=None,
+                actor=cycle.created_by,
             )
     return cycle
 
@@ -78,7 +82,7 @@ def rep():
 def cycle(goteborg, rep, django_capture_on_commit_callbacks):
     cycle = _cycle(goteborg)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cycle_open(cycle=cycle, officer=None)
+        services.cycle_open(cycle=cycle, actor=cycle.created_by)
     cycle.refresh_from_db()
     return cycle
 
@@ -253,7 +257,7 @@ def test_submission_after_the_deadline_is_refused(rep_client, report):
 
 
 def test_report_to_a_closed_cycle_is_refused(rep_client, report):
-    services.cycle_close(cycle=report.cycle, officer=None)
+    services.cycle_close(cycle=report.cycle, actor=report.cycle.created_by)
     before = _state(report)
     response = rep_client.post(report.get_absolute_url(), _data(report, action="submit"))
     assert response.status_code == 409

@@ -44,6 +44,7 @@ MAXIMUM = {
 class Measured:
     queries: dict[str, int]
     statuses: dict[str, int]
+    history_rows: int  # the officer dashboard's history of the cycle (one query, actors joined)
 
 
 class _Rollback(Exception):
@@ -53,6 +54,7 @@ class _Rollback(Exception):
 def _measure(counts: national_data.Counts) -> Measured:
     queries: dict[str, int] = {}
     statuses: dict[str, int] = {}
+    history_rows = 0
     try:
         with transaction.atomic():
             result = national_data.generate(seed=7, counts=counts)
@@ -92,10 +94,13 @@ def _measure(counts: national_data.Counts) -> Measured:
                     response = client.get(url)
                 statuses[name] = response.status_code
                 queries[name] = len(captured)
+                if name == "officer dashboard":
+                    html = response.content.decode()
+                    history_rows = html[html.index("followup-history") :].count("<time ")
             raise _Rollback
     except _Rollback:
         pass
-    return Measured(queries, statuses)
+    return Measured(queries, statuses, history_rows)
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +120,11 @@ def test_query_count_does_not_grow_with_the_data(measured, page):
         f"{large.queries[page]} with the ten times larger one"
     )
     assert large.queries[page] <= MAXIMUM[page]
+
+
+@pytest.mark.django_db
+def test_the_officer_dashboard_counts_its_history_too(measured):
+    """The cycle's history (created, opened) is on the dashboard measured above, so its query is
+    among those counted."""
+    small, large = measured
+    assert small.history_rows == large.history_rows == 2

@@ -165,49 +165,49 @@ def _build_world(capture) -> dict:
     cycle = followup.cycle_create(
         agreement=goteborg,
         rule=goteborg.current_version.followup_rules.get(kind="followup"),
-        officer=officer,
+        actor=officer,
     )
     with capture(execute=True):
-        followup.cycle_open(cycle=cycle, officer=officer)
+        followup.cycle_open(cycle=cycle, actor=officer)
     first = cycle.reports.get(organisation=active.organisation)
     first = followup.report_save(
-        report=first, user=verified.user, answers=_answers(first, 2)[:2], based_on_revision=0
+        report=first, actor=verified.user, answers=_answers(first, 2)[:2], based_on_revision=0
     )
     followup.report_save(
         report=first,
-        user=verified.user,
+        actor=verified.user,
         answers=_answers(first, 4),
         based_on_revision=first.revision,
         submit=True,
     )
     second = cycle.reports.get(organisation=recorded.organisation)
     second = followup.report_save(
-        report=second, user=officer, answers=_answers(second, 3), based_on_revision=0, submit=True
+        report=second, actor=officer, answers=_answers(second, 3), based_on_revision=0, submit=True
     )
     with capture(execute=True):
-        followup.report_reopen(report=second, officer=officer, reason="Fel siffror")
+        followup.report_reopen(report=second, actor=officer, reason="Fel siffror")
     units = cycle.reports.get(unit=unit)
     followup.report_save(
         report=units,
-        user=unit_officer,
+        actor=unit_officer,
         answers=_answers(units, 5),
         based_on_revision=0,
         submit=True,
     )
-    followup.cycle_close(cycle=cycle, officer=officer)
+    followup.cycle_close(cycle=cycle, actor=officer)
     followup.evaluation_update(
         cycle=cycle,
-        officer=officer,
+        actor=officer,
         summary="Sammanfattning",
         conclusions="Slutsatser",
         recommendations="Rekommendationer",
     )
     with capture(execute=True):
-        followup.evaluation_send_to_council(cycle=cycle, officer=officer)
-    followup.evaluation_comment(cycle=cycle, member=member, section="summary", text="Bra!")
-    followup.evaluation_approve(cycle=cycle, member=member)
+        followup.evaluation_send_to_council(cycle=cycle, actor=officer)
+    followup.evaluation_comment(cycle=cycle, actor=member, section="summary", text="Bra!")
+    followup.evaluation_approve(cycle=cycle, actor=member)
     with capture(execute=True):
-        followup.evaluation_publish(cycle=cycle, officer=officer)
+        followup.evaluation_publish(cycle=cycle, actor=officer)
     evaluation = Evaluation.objects.get(cycle=cycle)
     assert evaluation.pdf_status == Evaluation.PdfStatus.READY
 
@@ -217,11 +217,11 @@ def _build_world(capture) -> dict:
     boras_cycle = followup.cycle_create(
         agreement=boras,
         rule=boras.current_version.followup_rules.get(kind="evaluation"),
-        officer=None,
+        actor=OfficerRoleFactory(municipality=boras.municipality).user,
     )
     database_tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with override_settings(TASKS=database_tasks), capture(execute=True):
-        followup.cycle_open(cycle=boras_cycle, officer=None)
+        followup.cycle_open(cycle=boras_cycle, actor=boras_cycle.created_by)
 
     return {
         "accessions": [active, rejected, withdrawn, pending, recorded],

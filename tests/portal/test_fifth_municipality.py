@@ -197,7 +197,7 @@ def test_a_fifth_municipality_works_end_to_end(
     ]
     assert answers
     followup.report_save(
-        report=report, user=rep.user, answers=answers, based_on_revision=0, submit=True
+        report=report, actor=rep.user, answers=answers, based_on_revision=0, submit=True
     )
     assert client.post(reverse("followup:cycle-close", args=[cycle.pk])).status_code == 302
     narrative = {

@@ -134,11 +134,15 @@ def test_reminders_are_recorded_and_their_mail_waits_while_the_server_is_down(
 ):
     goteborg = Agreement.objects.get(slug="goteborg")
     rule = goteborg.current_version.followup_rules.get(kind="followup")
-    cycle = followup.cycle_create(agreement=goteborg, rule=rule, officer=None)
+    cycle = followup.cycle_create(
+        agreement=goteborg,
+        rule=rule,
+        actor=OfficerRoleFactory(municipality=goteborg.municipality).user,
+    )
     rep = RepresentativeFactory()
     AccessionFactory(organisation=rep.organisation)
     with django_capture_on_commit_callbacks(execute=True):
-        followup.cycle_open(cycle=cycle, officer=None)  # invitations: stored, not sent
+        followup.cycle_open(cycle=cycle, actor=cycle.created_by)  # invitations: stored, not sent
         assert followup.cycle_send_reminders(cycle=cycle) == 1
     assert cycle.reports.get().last_reminded_at is not None
     assert sorted(OutgoingMail.objects.values_list("template", "status")) == [

@@ -173,8 +173,12 @@ def _report_with_two_editors():
     editors = [RepresentativeFactory(organisation=organisation).user for _ in range(2)]
     goteborg = Agreement.objects.get(slug="goteborg")
     rule = goteborg.current_version.followup_rules.get(kind="followup")
-    cycle = followup.cycle_create(agreement=goteborg, rule=rule, officer=None)
-    followup.cycle_open(cycle=cycle, officer=None)
+    cycle = followup.cycle_create(
+        agreement=goteborg,
+        rule=rule,
+        actor=OfficerRoleFactory(municipality=goteborg.municipality).user,
+    )
+    followup.cycle_open(cycle=cycle, actor=cycle.created_by)
     return cycle.reports.get(organisation=organisation), editors
 
 
@@ -206,7 +210,7 @@ def _saving(report, user, answers, revision):
         own_report = Report.objects.get(pk=report.pk)
         editor = User.objects.get(pk=user.pk)
         return lambda: followup.report_save(
-            report=own_report, user=editor, answers=answers, based_on_revision=revision
+            report=own_report, actor=editor, answers=answers, based_on_revision=revision
         )
 
     return prepare
@@ -317,11 +321,11 @@ def test_the_second_editor_on_the_same_revision_is_refused():
     report, editors = _report_with_two_editors()
     questions = _scale_questions(report)
     answers = [_answers(questions, editor=n, round_=0) for n in (0, 1)]
-    followup.report_save(report=report, user=editors[0], answers=answers[0], based_on_revision=0)
+    followup.report_save(report=report, actor=editors[0], answers=answers[0], based_on_revision=0)
 
     with pytest.raises(followup.StaleReport) as stale:
         followup.report_save(
-            report=report, user=editors[1], answers=answers[1], based_on_revision=0
+            report=report, actor=editors[1], answers=answers[1], based_on_revision=0
         )
 
     assert any(c["theirs"] == "Editor 0, round 0" for c in stale.value.changes)

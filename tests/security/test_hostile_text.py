@@ -383,9 +383,9 @@ def test_the_evaluation_pdf_shows_hostile_text(w):
 def test_a_published_evaluation_shows_hostile_text(w, django_capture_on_commit_callbacks):
     cycle = Cycle.objects.get(pk=w.open_cycle)
     for member in (w.users["council_member"], w.without_mfa["council_member"]):
-        followup.evaluation_approve(cycle=cycle, member=member)
+        followup.evaluation_approve(cycle=cycle, actor=member)
     with django_capture_on_commit_callbacks(execute=True):  # the PDF is rendered on commit
-        followup.evaluation_publish(cycle=cycle, officer=w.users["officer_x"])
+        followup.evaluation_publish(cycle=cycle, actor=w.users["officer_x"])
     url = reverse("followup:public-evaluation", kwargs={"slug": "goteborg", "pk": cycle.pk})
     page = _page(w, None, url)
     assert SCRIPT not in page

@@ -174,7 +174,7 @@ def _submit(report, user) -> None:
         if q.asks(report.group) and q.answer_kind == "scale"
     ]
     followup.report_save(
-        report=report, user=user, answers=answers, based_on_revision=0, submit=True
+        report=report, actor=user, answers=answers, based_on_revision=0, submit=True
     )
 
 
@@ -223,25 +223,25 @@ def build_world(storage: FileSystemStorage) -> World:
     member = users["council_member"]
 
     def cycle(*steps):
-        created = followup.cycle_create(agreement=goteborg, rule=rule, officer=officer)
+        created = followup.cycle_create(agreement=goteborg, rule=rule, actor=officer)
         for step in steps:
             step(created)
         created.refresh_from_db()
         return created
 
     def opened(c):
-        followup.cycle_open(cycle=c, officer=officer)
+        followup.cycle_open(cycle=c, actor=officer)
 
     def closed(c):
-        followup.cycle_close(cycle=c, officer=officer)
+        followup.cycle_close(cycle=c, actor=officer)
 
     def sent(c):
-        followup.evaluation_send_to_council(cycle=c, officer=officer)
+        followup.evaluation_send_to_council(cycle=c, actor=officer)
 
     def published(c):
         for user in (member, without_mfa["council_member"]):
-            followup.evaluation_approve(cycle=c, member=user)
-        evaluation = followup.evaluation_publish(cycle=c, officer=officer)
+            followup.evaluation_approve(cycle=c, actor=user)
+        evaluation = followup.evaluation_publish(cycle=c, actor=officer)
         # Marked ready without rendering: the PDF's own tests render it.
         evaluation.pdf.save("utvardering.pdf", ContentFile(minimal_pdf()), save=False)
         evaluation.pdf_status = Evaluation.PdfStatus.READY

@@ -12,13 +12,15 @@ the second compared with the first; and the current cycle, open, with a deadline
 and a mix of reports: submitted, draft, reopened by an officer, not started.
 
 Everything is built through followup.services, as officers' and respondents' clicks would build
-it, so the versions, comments, approvals and frozen figures look as real ones do. One step needs a
+it, so the versions, comments, approvals, the cycles' histories (CycleEvents) and frozen figures
+look as real ones do. One step needs a
 detour: a past cycle's deadline has passed, and ``report_save`` rightly refuses a report after the
 deadline (DEADLINE_PASSED). So a past cycle is created with its real opening date but with a
 deadline a week from today; its reports are filed, the cycle is closed, the evaluation written,
 reviewed and published; and only then are the deadline and the timestamps (created, opened,
-closed, saved, submitted, reminded, commented, approved, published) moved back to the cycle's real
-calendar with queryset updates. The PDF is rendered after that, so it carries the real date.
+closed, saved, submitted, reminded, commented, approved, published, and the history's events)
+moved back to the cycle's real calendar with queryset updates. The PDF is rendered after that,
+so it carries the real date.
 
 Background work: while loading, the task backend is the dummy one and e-mail goes nowhere, so
 demo cycles send no invitations and publishing queues no render task. The command renders each
@@ -65,6 +67,7 @@ from followup import services
 from followup.compile import CompiledEvaluation, compile_evaluation
 from followup.models import (
     Cycle,
+    CycleEvent,
     Evaluation,
     EvaluationApproval,
     EvaluationComment,
@@ -602,7 +605,7 @@ class Command(BaseCommand):
         cycle = services.cycle_create(
             agreement=agreement,
             rule=rule,
-            officer=officer,
+            actor=officer,
             kind=kind,
             title=self._title(kind, start, end),
             period_start=start,
@@ -612,22 +615,22 @@ class Command(BaseCommand):
             deadline=self.today + datetime.timedelta(days=7),
             anonymise_free_text=plan.anonymise,
         )
-        cycle = services.cycle_open(cycle=cycle, officer=officer)
+        cycle = services.cycle_open(cycle=cycle, actor=officer)
         self._file_reports(cycle, plan, stage, officer)
-        cycle = services.cycle_close(cycle=cycle, officer=officer)
+        cycle = services.cycle_close(cycle=cycle, actor=officer)
         summary, conclusions, recommendations = self._narrative(
             plan, agreement, compile_evaluation(cycle), stage
         )
         services.evaluation_update(
             cycle=cycle,
-            officer=officer,
+            actor=officer,
             summary=summary,
             conclusions=conclusions,
             recommendations=recommendations,
         )
-        services.evaluation_send_to_council(cycle=cycle, officer=officer)
+        services.evaluation_send_to_council(cycle=cycle, actor=officer)
         self._review(cycle, plan, members, officer, summary, conclusions, recommendations)
-        evaluation = services.evaluation_publish(cycle=cycle, officer=officer)
+        evaluation = services.evaluation_publish(cycle=cycle, actor=officer)
         self._backdate_past_cycle(cycle, opens_on, deadline)
         self.created.append(f"published cycle {agreement.municipality.short_name}: {cycle.title}")
         return evaluation
@@ -637,7 +640,7 @@ class Command(BaseCommand):
         cycle = services.cycle_create(
             agreement=agreement,
             rule=rule,
-            officer=officer,
+            actor=officer,
             kind=kind,
             title=self._title(kind, start, end),
             period_start=start,
@@ -646,13 +649,21 @@ class Command(BaseCommand):
             deadline=self.today + datetime.timedelta(days=28),
             anonymise_free_text=plan.anonymise,
         )
-        cycle = services.cycle_open(cycle=cycle, officer=officer)
+        cycle = services.cycle_open(cycle=cycle, actor=officer)
         self._file_reports(cycle, plan, stage, officer)
         created_at = self._at(opens_on - datetime.timedelta(days=10), 14)
         Cycle.objects.filter(pk=cycle.pk).update(
             created_at=created_at, opened_at=self._at(opens_on, 9)
         )
         self._backdate_reports(cycle, opens_on, self.today - datetime.timedelta(days=1))
+        self._backdate_events(
+            cycle,
+            {
+                CycleEvent.Kind.CREATED: [created_at],
+                CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
+                CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
+            },
+        )
         self.new_open_cycles.append(cycle.pk)
         self.created.append(f"open cycle {agreement.municipality.short_name}: {cycle.title}")
 
@@ -744,18 +755,18 @@ class Command(BaseCommand):
         save = services.report_save
         if fate == "draft":
             half = answers[: len(answers) // 2]
-            save(report=report, user=user, answers=half, based_on_revision=0)
+            save(report=report, actor=user, answers=half, based_on_revision=0)
             return
         revision = 0
         if report.pk % 2 == 0 or fate != "submitted":  # some save a draft first
-            save(report=report, user=user, answers=answers[:3], based_on_revision=0)
+            save(report=report, actor=user, answers=answers[:3], based_on_revision=0)
             revision = 1
         report = save(
-            report=report, user=user, answers=answers, based_on_revision=revision, submit=True
+            report=report, actor=user, answers=answers, based_on_revision=revision, submit=True
         )
         if fate in ("reopened", "resubmitted"):
             reason = REOPEN_REASONS[report.pk % len(REOPEN_REASONS)]
-            report = services.report_reopen(report=report, officer=officer, reason=reason)
+            report = services.report_reopen(report=report, actor=officer, reason=reason)
         if fate == "resubmitted":
             for answer in answers:
                 if answer.examples == "" and answer.score is not None:
@@ -763,7 +774,7 @@ class Command(BaseCommand):
                     break
             save(
                 report=report,
-                user=user,
+                actor=user,
                 answers=answers,
                 based_on_revision=report.revision,
                 submit=True,
@@ -890,18 +901,18 @@ class Command(BaseCommand):
         for membership in members:
             section, text = comments[membership.side]
             services.evaluation_comment(
-                cycle=cycle, member=membership.user, section=section, text=text
+                cycle=cycle, actor=membership.user, section=section, text=text
             )
         if members:
             services.evaluation_comment(
                 cycle=cycle,
-                member=members[-1].user,
+                actor=members[-1].user,
                 section="summary",
                 text="Sammanfattningen ger en rättvisande bild av året.",
             )
         services.evaluation_update(
             cycle=cycle,
-            officer=officer,
+            actor=officer,
             summary=summary,
             conclusions=conclusions,
             recommendations=recommendations
@@ -909,7 +920,7 @@ class Command(BaseCommand):
             f"som gick på tidigt samråd (efter synpunkter från {plan.council}).",
         )
         for membership in members:
-            services.evaluation_approve(cycle=cycle, member=membership.user)
+            services.evaluation_approve(cycle=cycle, actor=membership.user)
 
     # --- Moving a past cycle back to its own calendar -------------------------------------------
 
@@ -961,6 +972,50 @@ class Command(BaseCommand):
             published_at=self._at(published, 10),
             pdf_requested_at=self._at(published, 10),
         )
+        # The history tells the real calendar too; the detour's deadline never happened, so
+        # the cycle was created with its real one.
+        created = cycle.events.get(kind=CycleEvent.Kind.CREATED)
+        created.details["after"]["deadline"] = deadline.isoformat()
+        CycleEvent.objects.filter(pk=created.pk).update(details=created.details)
+        self._backdate_events(
+            cycle,
+            {
+                CycleEvent.Kind.CREATED: [self._at(opens_on - datetime.timedelta(days=14), 13)],
+                CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
+                CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
+                CycleEvent.Kind.CLOSED: [self._at(closed, 10)],
+                # The draft, then the answer to the council's comments (after the comments,
+                # before the approvals).
+                CycleEvent.Kind.EVALUATION_EDITED: [
+                    self._at(to_council - datetime.timedelta(days=1), 16),
+                    self._at(published - datetime.timedelta(days=10), 14),
+                ],
+                CycleEvent.Kind.SENT_TO_COUNCIL: [self._at(to_council, 10)],
+                CycleEvent.Kind.COMMENTED: list(
+                    evaluation.comments.order_by("pk").values_list("created_at", flat=True)
+                ),
+                CycleEvent.Kind.APPROVED: list(
+                    evaluation.approvals.order_by("pk").values_list("approved_at", flat=True)
+                ),
+                CycleEvent.Kind.PUBLISHED: [self._at(published, 10)],
+            },
+        )
+
+    def _reopened_at(self, cycle: Cycle) -> list[datetime.datetime]:
+        """When the officer reopened each report, from the reports' (backdated) versions."""
+        return list(
+            ReportVersion.objects.filter(report__cycle=cycle, action=ReportVersion.Action.REOPENED)
+            .order_by("pk")
+            .values_list("at", flat=True)
+        )
+
+    def _backdate_events(self, cycle: Cycle, times: dict[str, list[datetime.datetime]]) -> None:
+        """Move the cycle's events of each kind, in the order they were written, to the times
+        of the steps they record."""
+        for kind, kind_times in times.items():
+            events = cycle.events.filter(kind=kind).order_by("pk").values_list("pk", flat=True)
+            for pk, at in zip(events, kind_times, strict=True):
+                CycleEvent.objects.filter(pk=pk).update(created_at=at)
 
     # --- PDFs -----------------------------------------------------------------------------------
 
