@@ -193,11 +193,12 @@ class CycleEvent(models.Model):
     @property
     def actor_name(self) -> str:
         """Who acted, as the history shows it: the name, else the e-mail address."""
-        if self.actor_id is None:
+        actor = self.actor
+        if actor is None:
             return str(_("the portal"))
-        if _is_deleted_account(self.actor):
+        if _is_deleted_account(actor):
             return str(_("deleted account"))
-        return self.actor.get_full_name() or self.actor.email or self.actor.get_username()
+        return actor.get_full_name() or actor.email or actor.get_username()
 
     def describe(self) -> str:
         """What was done, in plain words in the active language (dates included)."""
@@ -215,7 +216,7 @@ class CycleEvent(models.Model):
             return str(_("Created the cycle"))
         if self.kind == kinds.UPDATED:
             names = [
-                str(Cycle._meta.get_field(name).verbose_name)
+                str(getattr(Cycle._meta.get_field(name), "verbose_name", name))
                 for name in after
                 if name in {f.name for f in Cycle._meta.fields}
             ]

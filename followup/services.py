@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +29,7 @@ from agreements.models import Agreement, FollowUpRule, Party
 from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
+from core.types import Actor
 from organisations.models import (
     Accession,
     CouncilMembership,
@@ -130,7 +130,7 @@ def report_recipients(report: Report) -> list[str]:
 def _record(
     cycle: Cycle,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: Actor | None,
     *,
     before: dict | None = None,
     after: dict | None = None,
@@ -144,7 +144,7 @@ def _record(
     return CycleEvent.objects.create(cycle_id=cycle.pk, kind=kind, actor=actor, details=details)
 
 
-def _json_value(value):
+def _json_value(value: object) -> object:
     """A field's value as the event's details store it (dates as ISO text)."""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
@@ -268,9 +268,7 @@ def questions_from_agreement(cycle: Cycle) -> list[Question]:
 
 
 @transaction.atomic
-def cycle_create(
-    *, agreement: Agreement, rule: FollowUpRule, actor: AbstractBaseUser, **overrides
-) -> Cycle:
+def cycle_create(*, agreement: Agreement, rule: FollowUpRule, actor: Actor, **overrides) -> Cycle:
     """Create the next cycle from the agreement's cadence, with its questions, as a draft."""
     version = agreement.current_version
     values = {**cycle_proposal(agreement=agreement, rule=rule), **overrides}
@@ -307,7 +305,7 @@ CYCLE_SETTINGS = (
 
 
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, actor: AbstractBaseUser, **values) -> Cycle:
+def cycle_update(*, cycle: Cycle, actor: Actor, **values) -> Cycle:
     """Change a draft cycle's settings; the fields that changed are recorded, before and after."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not cycle.is_editable:
@@ -336,7 +334,7 @@ def _require_draft(cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def question_save(*, question: Question, actor: AbstractBaseUser) -> Question:
+def question_save(*, question: Question, actor: Actor) -> Question:
     """Add or edit a question while its cycle is a draft."""
     _require_draft(question.cycle)
     question.full_clean()
@@ -368,7 +366,7 @@ def question_save(*, question: Question, actor: AbstractBaseUser) -> Question:
 
 
 @transaction.atomic
-def question_delete(*, question: Question, actor: AbstractBaseUser) -> None:
+def question_delete(*, question: Question, actor: Actor) -> None:
     """Remove a question from a draft cycle; its text and settings are kept in the history."""
     _require_draft(question.cycle)
     _record(
@@ -423,7 +421,7 @@ def _respondents(cycle: Cycle) -> list[Report]:
 
 
 @transaction.atomic
-def cycle_open(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
+def cycle_open(*, cycle: Cycle, actor: Actor) -> Cycle:
     """Open the cycle: one report per respondent, invitations by e-mail, reminders scheduled."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.DRAFT:
@@ -529,7 +527,7 @@ DEADLINE_MOVE_MAX_DAYS = 366
 
 
 @transaction.atomic
-def cycle_move_deadline(*, cycle: Cycle, actor: AbstractBaseUser, deadline: datetime.date) -> Cycle:
+def cycle_move_deadline(*, cycle: Cycle, actor: Actor, deadline: datetime.date) -> Cycle:
     """Give the respondents more time: a later deadline for an open cycle.
 
     Only later: respondents plan by the deadline they were given. The respondents who have not
@@ -601,7 +599,7 @@ def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:
 
 
 @transaction.atomic
-def cycle_close(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
+def cycle_close(*, cycle: Cycle, actor: Actor) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         raise ActionRefused(CYCLE_NOT_OPEN)
@@ -713,7 +711,7 @@ def _check_can_write(report: Report) -> None:
 def report_save(
     *,
     report: Report,
-    actor: AbstractBaseUser,
+    actor: Actor,
     answers: list[AnswerInput],
     based_on_revision: int,
     submit: bool = False,
@@ -789,7 +787,7 @@ def report_save(
 
 
 @transaction.atomic
-def report_reopen(*, report: Report, actor: AbstractBaseUser, reason: str) -> Report:
+def report_reopen(*, report: Report, actor: Actor, reason: str) -> Report:
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     report = Report.objects.select_for_update().select_related("cycle").get(pk=report.pk)
@@ -846,7 +844,7 @@ def _evaluation_for_change(cycle: Cycle) -> Evaluation:
 def evaluation_update(
     *,
     cycle: Cycle,
-    actor: AbstractBaseUser,
+    actor: Actor,
     summary: str,
     conclusions: str,
     recommendations: str,
@@ -890,7 +888,7 @@ def evaluation_update(
 
 
 @transaction.atomic
-def evaluation_send_to_council(*, cycle: Cycle, actor: AbstractBaseUser) -> Cycle:
+def evaluation_send_to_council(*, cycle: Cycle, actor: Actor) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.CLOSED:
         raise ActionRefused(_("Close the cycle before sending the evaluation to the council."))
@@ -922,9 +920,7 @@ def _require_member(user, cycle: Cycle) -> Cycle:
 
 
 @transaction.atomic
-def evaluation_comment(
-    *, cycle: Cycle, actor: AbstractBaseUser, section: str, text: str
-) -> EvaluationComment:
+def evaluation_comment(*, cycle: Cycle, actor: Actor, section: str, text: str) -> EvaluationComment:
     """A council member's comment; the history says who commented where, the text is the
     comment's own (EvaluationComment)."""
     cycle = _require_member(actor, cycle)
@@ -948,7 +944,7 @@ def evaluation_comment(
 
 
 @transaction.atomic
-def evaluation_approve(*, cycle: Cycle, actor: AbstractBaseUser) -> EvaluationApproval:
+def evaluation_approve(*, cycle: Cycle, actor: Actor) -> EvaluationApproval:
     cycle = _require_member(actor, cycle)
     if cycle.status != Cycle.Status.IN_REVIEW:
         raise ActionRefused(EVALUATION_NOT_IN_REVIEW)
@@ -994,7 +990,7 @@ def evaluation_is_approved(evaluation: Evaluation) -> bool:
 
 
 @transaction.atomic
-def evaluation_publish(*, cycle: Cycle, actor: AbstractBaseUser) -> Evaluation:
+def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
     """Freeze the evaluation (figures, narrative) and queue its PDF. Nothing changes afterwards."""
     from .compile import compile_evaluation
 
@@ -1077,7 +1073,7 @@ def evaluation_queue_pdf_task(evaluation_id: int) -> None:
 
 
 @transaction.atomic
-def evaluation_retry_pdf(*, evaluation: Evaluation, actor: AbstractBaseUser) -> Evaluation:
+def evaluation_retry_pdf(*, evaluation: Evaluation, actor: Actor) -> Evaluation:
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     failed = evaluation.pdf_status == Evaluation.PdfStatus.FAILED or evaluation.pdf_is_stuck
     if not evaluation.is_published or not failed:

@@ -51,6 +51,7 @@ from agreements.models import Agreement, AgreementVersion, FollowUpRule
 from core.exports import csv_cell
 from core.forms import add_service_errors
 from core.pagecache import release
+from core.types import AuthenticatedHttpRequest
 from organisations.decorators import mfa_required, officer_required
 from organisations.models import MunicipalUnit, Organisation
 from organisations.permissions import officer_municipality_ids
@@ -158,7 +159,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
-def cycle_create(request: HttpRequest, slug: str) -> HttpResponse:
+def cycle_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The next cycle proposed by each follow-up rule of the agreement (kind, title, period, dates),
     in a form the officer may adjust. Posting a proposal unchanged creates it in one step."""
     agreement = get_object_or_404(Agreement.objects.select_related("municipality"), slug=slug)
@@ -458,7 +459,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
-def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The cycle's title, dates, reminders and anonymisation, while it is a draft."""
     cycle = _cycle_for(request, pk)
     if not cycle.is_editable:
@@ -500,7 +501,7 @@ def _sections(questions: list[Question]) -> list[dict]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
-def questions(request: HttpRequest, pk: int) -> HttpResponse:
+def questions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The cycle's questionnaire by section; while it is a draft, a form to add a question."""
     cycle = _cycle_for(request, pk)
     if request.method == "POST" and not cycle.is_editable:
@@ -552,7 +553,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
-def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
     """Edit or delete one question while the cycle is a draft."""
     cycle = _cycle_for(request, pk)
     question = get_object_or_404(Question, pk=question_pk, cycle=cycle)
@@ -606,7 +607,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
 
 @require_POST
 @mfa_required
-def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open the cycle: a report for every respondent, invitations by e-mail, reminders queued."""
     cycle = _cycle_for(request, pk)
     try:
@@ -628,7 +629,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @mfa_required
-def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close the cycle to reports; the evaluation can then be compiled."""
     cycle = _cycle_for(request, pk)
     try:
@@ -667,7 +668,7 @@ def cycle_remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
-def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_move_deadline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A later deadline for an open cycle; respondents who have not submitted are told.
     A date that is not later, in the past or more than a year ahead changes nothing (400)."""
     cycle = _cycle_for(request, pk)
@@ -708,7 +709,7 @@ def cycle_move_deadline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @mfa_required
-def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def report_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Reopen a submitted report while the cycle is open, with a reason e-mailed to the
     respondent. Without a reason nothing changes and the dashboard says why (400)."""
     report = get_object_or_404(
