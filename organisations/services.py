@@ -654,17 +654,28 @@ def user_personal_data(*, user) -> dict:
 
 
 @transaction.atomic
-def user_delete(*, user) -> None:
+def user_delete(*, user, actor=None) -> None:
     """Delete an account by anonymising the person. Organisations' accessions stay intact.
 
-    The signed accession (with the signer's name and title) is the organisation's record and is
-    kept; the account, its e-mail addresses and its links to organisations are removed.
+    The one way an account is "deleted": by the person on their own page (``actor`` is None or
+    the person) and by staff in the admin (``actor`` is the staff member). The user row is kept,
+    so the records that name it (accessions and their events, reports and their versions, the
+    council's comments and approvals, invitations, roles: all ``PROTECT``) keep who did what; the
+    signed accession (with the signer's name and title) is the organisation's record. The person's
+    name, e-mail addresses, password and two-factor authenticators are removed, and their
+    representations, officer roles and council memberships are ended (kept, with when and by whom).
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
+    from .models import CouncilMembership, OfficerRole
+
+    actor = actor or user
     now = timezone.now()
-    user.representations.filter(removed_at__isnull=True).update(removed_at=now)
+    ended = {"removed_at": now, "removed_by": actor}
+    Representative.objects.filter(user=user, removed_at__isnull=True).update(**ended)
+    OfficerRole.objects.filter(user=user).update(**ended)
+    CouncilMembership.objects.filter(user=user).update(**ended)
     user.access_requests.filter(status=AccessRequest.Status.PENDING).update(
         status=AccessRequest.Status.REJECTED, decided_at=now
     )
@@ -672,8 +683,6 @@ def user_delete(*, user) -> None:
     AccessionEvent.objects.filter(actor=user).update(actor_label=str(_("deleted account")))
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    user.officer_roles.all().delete()
-    user.council_memberships.all().delete()
     anonymous = f"deleted-{user.pk}"
     user.username = anonymous
     user.email = f"{anonymous}@invalid"
@@ -684,7 +693,30 @@ def user_delete(*, user) -> None:
     user.is_superuser = False
     user.set_unusable_password()
     user.save()
-    security_log.info("user %s deleted their account (anonymised)", user.pk)
+    if actor.pk == user.pk:
+        security_log.info("user %s deleted their account (anonymised)", user.pk)
+    else:
+        security_log.warning("user %s anonymised by staff user %s", user.pk, actor.pk)
+
+
+@transaction.atomic
+def role_end(*, role, actor) -> bool:
+    """End an officer role or a council membership: kept, with when and by whom, never deleted.
+
+    From then on it grants nothing (``CurrentRoleManager``). False if it had already ended.
+    """
+    ended = (
+        type(role).objects.filter(pk=role.pk).update(removed_at=timezone.now(), removed_by=actor)
+    )
+    if ended:
+        security_log.info(
+            "%s %s of user %s ended by %s",
+            role._meta.model_name,
+            role.pk,
+            role.user_id,
+            getattr(actor, "pk", None),
+        )
+    return bool(ended)
 
 
 # --- Onboarding a municipality: its officers and council members ---------------------------------
