@@ -11,6 +11,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -54,6 +55,16 @@ INVITATION_OTHER_EMAIL = _(
     "This invitation was sent to another e-mail address. Log in with that address to accept it."
 )
 LAST_ADMIN = _("An organisation must keep at least one admin.")
+ALREADY_INVITED = _(
+    "This address has already been invited and the invitation is still open. Withdraw it first "
+    "if it should be sent again."
+)
+TOO_MANY_INVITATIONS = _(
+    "The organisation has sent as many invitations as it may in a day. Try again tomorrow."
+)
+TOO_MANY_INVITATIONS_TO_ADDRESS = _(
+    "This address has received as many invitations as it may in a day. Try again tomorrow."
+)
 NOTHING_TO_RECONFIRM = _("There is no accession to an earlier version to re-confirm.")
 
 
@@ -490,11 +501,46 @@ def reconfirmation_invite(*, agreement, actor) -> int:
 # --- Representatives --------------------------------------------------------------------------
 
 
+class InvitationLimitReached(ActionRefused):
+    """Too many invitations within a day: from this organisation, or to this address."""
+
+
+def _invitations_since(since: datetime.datetime):
+    return Invitation.objects.filter(created_at__gt=since)
+
+
 @transaction.atomic
 def invitation_send(*, organisation: Organisation, inviter, email: str, role: str) -> Invitation:
+    """Invite someone to represent the organisation, within the day's limits.
+
+    Counted from the invitations stored in the last 24 hours (revoked ones included: they were
+    sent): at most ``PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY`` from an organisation and
+    ``PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY`` to one address from all organisations together.
+    An address with an open invitation from the organisation is not invited again. A refusal
+    stores and sends nothing. The organisation's row is locked, so its admins' simultaneous
+    invitations are counted one after the other.
+    """
+    email = email.strip().lower()
+    _lock_organisation(organisation)
+    now = timezone.now()
+    if organisation.invitations.filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).exists():
+        raise ActionRefused(ALREADY_INVITED)
+    since = now - datetime.timedelta(days=1)
+    if (
+        _invitations_since(since).filter(organisation=organisation).count()
+        >= settings.PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY
+    ):
+        raise InvitationLimitReached(TOO_MANY_INVITATIONS)
+    if (
+        _invitations_since(since).filter(email=email).count()
+        >= settings.PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY
+    ):
+        raise InvitationLimitReached(TOO_MANY_INVITATIONS_TO_ADDRESS)
     invitation = Invitation.objects.create(
         organisation=organisation,
-        email=email.strip().lower(),
+        email=email,
         role=role,
         invited_by=inviter,
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
