@@ -2,7 +2,11 @@
 
 from operator import attrgetter
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import URL_FIELD_OVERRIDES
@@ -28,11 +32,60 @@ from .models import (
     Theme,
 )
 
+SIGNED_CONTENT = _(
+    "This text has been signed by organisations or followed up, so no part of it can be "
+    "deleted. Correct it here (every change is kept in its history) or add a new version."
+)
 
-class ContentAdmin(SimpleHistoryAdmin):
-    """Marks the agreement as changed after every edit, so its cached PDF is rendered anew."""
+
+def _versions_of(obj) -> list[AgreementVersion]:
+    if isinstance(obj, Agreement):
+        return list(obj.versions.all())
+    if isinstance(obj, AgreementVersion):
+        return [obj]
+    if isinstance(obj, PlanArea):
+        return _versions_of(obj.plan)
+    version = getattr(obj, "version", None)  # a version's content, or an action plan's version
+    return [version] if version is not None else []
+
+
+def is_on_record(obj) -> bool:
+    """Whether the object is (part of) a version that was signed or followed up."""
+    return obj is not None and any(version.is_on_record() for version in _versions_of(obj))
+
+
+class OnRecordMixin:
+    """No deleting what was signed: for admins, their object; for inlines, the parent's rows."""
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_on_record(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class ContentAdmin(OnRecordMixin, SimpleHistoryAdmin):
+    """Marks the agreement as changed after every edit, so its cached PDF is rendered anew.
+
+    Nothing of a version that was signed or followed up can be deleted (``OnRecordMixin``), and
+    its pages say so.
+    """
 
     agreement_path = "version.agreement"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and is_on_record(self.get_object(request, unquote(object_id))):
+            self.message_user(request, SIGNED_CONTENT, messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if is_on_record(obj):
+            self.message_user(request, SIGNED_CONTENT, messages.ERROR)
+            return redirect(
+                reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=[quote(obj.pk)],
+                )
+            )
+        return super().delete_view(request, object_id, extra_context)
 
     def _mark_changed(self, obj) -> None:
         agreement = obj if isinstance(obj, Agreement) else attrgetter(self.agreement_path)(obj)
@@ -63,7 +116,7 @@ class ThemeAdmin(admin.ModelAdmin):
     list_editable = ["order"]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(OnRecordMixin, admin.TabularInline):
     model = AgreementVersion
     fields = ["key", "status", "title", "adopted_on", "valid_until"]
     extra = 0
@@ -79,13 +132,13 @@ class AgreementAdmin(ContentAdmin):
     inlines = [VersionInline]
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(OnRecordMixin, admin.StackedInline):
     model = Section
     extra = 0
     fields = ["order", "key", "kind", "part", "title", "body"]
 
 
-class FollowUpRuleInline(admin.TabularInline):
+class FollowUpRuleInline(OnRecordMixin, admin.TabularInline):
     model = FollowUpRule
     extra = 0
 
@@ -120,7 +173,7 @@ class CommitmentAdmin(VersionContentAdmin):
     raw_id_fields = ["listed_under"]
 
 
-class DevelopmentAreaItemInline(admin.TabularInline):
+class DevelopmentAreaItemInline(OnRecordMixin, admin.TabularInline):
     model = DevelopmentAreaItem
     extra = 0
 
@@ -131,7 +184,7 @@ class DevelopmentAreaAdmin(VersionContentAdmin):
     inlines = [DevelopmentAreaItemInline]
 
 
-class BodyTaskInline(admin.TabularInline):
+class BodyTaskInline(OnRecordMixin, admin.TabularInline):
     model = BodyTask
     extra = 0
 
@@ -142,7 +195,7 @@ class BodyAdmin(VersionContentAdmin):
     inlines = [BodyTaskInline]
 
 
-class FollowUpQuestionInline(admin.TabularInline):
+class FollowUpQuestionInline(OnRecordMixin, admin.TabularInline):
     model = FollowUpQuestion
     extra = 0
 
@@ -153,7 +206,7 @@ class FollowUpAreaAdmin(VersionContentAdmin):
     inlines = [FollowUpQuestionInline]
 
 
-class PlanAreaInline(admin.StackedInline):
+class PlanAreaInline(OnRecordMixin, admin.StackedInline):
     model = PlanArea
     extra = 0
     show_change_link = True
@@ -168,7 +221,7 @@ class ActionPlanAdmin(ContentAdmin):
     inlines = [PlanAreaInline]
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(OnRecordMixin, admin.TabularInline):
     model = PlanItem
     extra = 0
 

@@ -230,6 +230,20 @@ class AgreementVersion(models.Model):
     def is_current(self) -> bool:
         return self.status == self.Status.CURRENT
 
+    def is_on_record(self) -> bool:
+        """Whether a record of a higher app names this version: an organisation signed it (an
+        accession) or it was followed up (a cycle). Its text is then what was signed, and no
+        part of it may be deleted (agreements.admin).
+
+        Found through the relations that protect the version, so this app names none of them.
+        """
+        return any(
+            relation.related_model._base_manager.filter(**{relation.field.name: self}).exists()
+            for relation in self._meta.related_objects
+            if relation.on_delete is models.PROTECT
+            and relation.related_model._meta.app_label != self._meta.app_label
+        )
+
     @property
     def adopted_on_display(self) -> str:
         return format_partial_date(self.adopted_on, self.adopted_on_precision)

@@ -74,7 +74,7 @@ class Cycle(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -373,7 +373,7 @@ class Report(models.Model):
     updated_at = models.DateTimeField(_("last saved"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -382,7 +382,7 @@ class Report(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -523,7 +523,7 @@ class ReportVersion(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
         verbose_name=_("by"),
@@ -579,7 +579,7 @@ class Evaluation(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -633,7 +633,7 @@ class EvaluationComment(models.Model):
     section = models.CharField(_("section"), max_length=100)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
         verbose_name=_("author"),

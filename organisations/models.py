@@ -201,7 +201,11 @@ class Organisation(models.Model):
 
 
 class Representative(models.Model):
-    """A person who acts for an organisation. Admins can invite and remove representatives."""
+    """A person who acts for an organisation. Admins can invite and remove representatives.
+
+    A removed representative is kept (``removed_at``, ``removed_by``), never deleted; reads of
+    current representatives filter on ``removed_at__isnull=True``.
+    """
 
     class Role(models.TextChoices):
         ADMIN = "admin", _("organisation admin")
@@ -209,7 +213,7 @@ class Representative(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="representations",
         verbose_name=_("user"),
     )
@@ -224,7 +228,7 @@ class Representative(models.Model):
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -270,7 +274,7 @@ class Invitation(models.Model):
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
         verbose_name=_("invited by"),
@@ -280,7 +284,7 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -321,7 +325,7 @@ class AccessRequest(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="access_requests",
         verbose_name=_("user"),
     )
@@ -333,7 +337,7 @@ class AccessRequest(models.Model):
     decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -382,12 +386,29 @@ class MunicipalUnit(models.Model):
         return self.name
 
 
+class CurrentRoleManager(models.Manager):
+    """The default manager of officer roles and council memberships: only those not ended.
+
+    A role is never deleted; it is ended (``removed_at``, ``removed_by``) and kept as the record of
+    who could act when. Every read through ``objects`` (permissions, who is asked to report, the
+    council's members, ``user.officer_roles``) therefore sees current roles only, without a filter
+    to forget; ``all_objects`` includes the ended ones (the admin, the personal-data export).
+    Django's deletion checks and the backup use the base manager, which sees every row.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class OfficerRole(models.Model):
-    """A municipal officer, for a municipality and optionally one of its units."""
+    """A municipal officer, for a municipality and optionally one of its units.
+
+    Ended, never deleted: see ``CurrentRoleManager``.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="officer_roles",
         verbose_name=_("user"),
     )
@@ -406,13 +427,29 @@ class OfficerRole(models.Model):
         verbose_name=_("unit"),
     )
     created_at = models.DateTimeField(_("since"), default=timezone.now)
+    removed_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+
+    # Only current roles, unless asked for all: an ended role grants nothing, wherever it is read.
+    all_objects = models.Manager()
+    objects = CurrentRoleManager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("municipal officer")
         verbose_name_plural = _("municipal officers")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "municipality", "unit"], name="officerrole_unique"
+                fields=["user", "municipality", "unit"],
+                condition=models.Q(removed_at__isnull=True),
+                name="officerrole_unique_current",
             ),
         ]
 
@@ -421,7 +458,10 @@ class OfficerRole(models.Model):
 
 
 class CouncilMembership(models.Model):
-    """A member of an agreement's council (Samrådet, styrgrupp, samverkansgrupp, …)."""
+    """A member of an agreement's council (Samrådet, styrgrupp, samverkansgrupp, …).
+
+    Ended, never deleted: see ``CurrentRoleManager``.
+    """
 
     class Side(models.TextChoices):
         MUNICIPALITY = "municipality", _("the municipality")
@@ -429,7 +469,7 @@ class CouncilMembership(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="council_memberships",
         verbose_name=_("user"),
     )
@@ -449,12 +489,29 @@ class CouncilMembership(models.Model):
     )
     side = models.CharField(_("represents"), max_length=20, choices=Side.choices)
     created_at = models.DateTimeField(_("since"), default=timezone.now)
+    removed_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+
+    all_objects = models.Manager()
+    objects = CurrentRoleManager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("council member")
         verbose_name_plural = _("council members")
         constraints = [
-            models.UniqueConstraint(fields=["user", "agreement"], name="councilmembership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "agreement"],
+                condition=models.Q(removed_at__isnull=True),
+                name="councilmembership_unique_current",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -525,7 +582,7 @@ class Accession(models.Model):
     signed_at = models.DateTimeField(_("signed"))
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="signed_accessions",
@@ -534,7 +591,7 @@ class Accession(models.Model):
     signed_by_email = models.EmailField(_("account's e-mail when signing"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="recorded_accessions",
@@ -543,7 +600,7 @@ class Accession(models.Model):
     decided_at = models.DateTimeField(_("verified or rejected"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -606,7 +663,7 @@ class AccessionEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

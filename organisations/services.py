@@ -11,24 +11,30 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
 from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
+from core.types import Actor
 
 from .models import (
     Accession,
     AccessionEvent,
     AccessRequest,
     ActivityArea,
+    CouncilMembership,
     Invitation,
+    OfficerRole,
     Organisation,
     Representative,
 )
@@ -55,6 +61,16 @@ INVITATION_OTHER_EMAIL = _(
     "This invitation was sent to another e-mail address. Log in with that address to accept it."
 )
 LAST_ADMIN = _("An organisation must keep at least one admin.")
+ALREADY_INVITED = _(
+    "This address has already been invited and the invitation is still open. Withdraw it first "
+    "if it should be sent again."
+)
+TOO_MANY_INVITATIONS = _(
+    "The organisation has sent as many invitations as it may in a day. Try again tomorrow."
+)
+TOO_MANY_INVITATIONS_TO_ADDRESS = _(
+    "This address has received as many invitations as it may in a day. Try again tomorrow."
+)
 NOTHING_TO_RECONFIRM = _("There is no accession to an earlier version to re-confirm.")
 
 
@@ -483,11 +499,49 @@ def reconfirmation_invite(*, agreement, actor) -> int:
 # --- Representatives --------------------------------------------------------------------------
 
 
+class InvitationLimitReached(ActionRefused):
+    """Too many invitations within a day: from this organisation, or to this address (429)."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(message, status=429)
+
+
+def _invitations_since(since: datetime.datetime) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(created_at__gt=since)
+
+
 @transaction.atomic
 def invitation_send(*, organisation: Organisation, inviter, email: str, role: str) -> Invitation:
+    """Invite someone to represent the organisation, within the day's limits.
+
+    Counted from the invitations stored in the last 24 hours (revoked ones included: they were
+    sent): at most ``PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY`` from an organisation and
+    ``PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY`` to one address from all organisations together.
+    An address with an open invitation from the organisation is not invited again. A refusal
+    stores and sends nothing. The organisation's row is locked, so its admins' simultaneous
+    invitations are counted one after the other.
+    """
+    email = email.strip().lower()
+    _lock_organisation(organisation)
+    now = timezone.now()
+    if organisation.invitations.filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).exists():
+        raise ActionRefused(ALREADY_INVITED)
+    since = now - datetime.timedelta(days=1)
+    if (
+        _invitations_since(since).filter(organisation=organisation).count()
+        >= settings.PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY
+    ):
+        raise InvitationLimitReached(TOO_MANY_INVITATIONS)
+    if (
+        _invitations_since(since).filter(email=email).count()
+        >= settings.PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY
+    ):
+        raise InvitationLimitReached(TOO_MANY_INVITATIONS_TO_ADDRESS)
     invitation = Invitation.objects.create(
         organisation=organisation,
-        email=email.strip().lower(),
+        email=email,
         role=role,
         invited_by=inviter,
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
@@ -647,17 +701,28 @@ def user_personal_data(*, user) -> dict:
 
 
 @transaction.atomic
-def user_delete(*, user) -> None:
+def user_delete(*, user: Actor, actor: Actor | None = None) -> None:
     """Delete an account by anonymising the person. Organisations' accessions stay intact.
 
-    The signed accession (with the signer's name and title) is the organisation's record and is
-    kept; the account, its e-mail addresses and its links to organisations are removed.
+    The one way an account is "deleted": by the person on their own page (``actor`` is None or
+    the person) and by staff in the admin (``actor`` is the staff member). The user row is kept,
+    so the records that name it (accessions and their events, reports and their versions, the
+    council's comments and approvals, invitations, roles: all ``PROTECT``) keep who did what; the
+    signed accession (with the signer's name and title) is the organisation's record. The person's
+    name, e-mail addresses, password and two-factor authenticators are removed, and their
+    representations, officer roles and council memberships are ended (kept, with when and by whom).
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
+    from .models import CouncilMembership, OfficerRole
+
+    actor = actor or user
     now = timezone.now()
-    user.representations.filter(removed_at__isnull=True).update(removed_at=now)
+    ended = {"removed_at": now, "removed_by": actor}
+    Representative.objects.filter(user=user, removed_at__isnull=True).update(**ended)
+    OfficerRole.objects.filter(user=user).update(**ended)
+    CouncilMembership.objects.filter(user=user).update(**ended)
     user.access_requests.filter(status=AccessRequest.Status.PENDING).update(
         status=AccessRequest.Status.REJECTED, decided_at=now
     )
@@ -665,8 +730,6 @@ def user_delete(*, user) -> None:
     AccessionEvent.objects.filter(actor=user).update(actor_label=str(_("deleted account")))
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    user.officer_roles.all().delete()
-    user.council_memberships.all().delete()
     anonymous = f"deleted-{user.pk}"
     user.username = anonymous
     user.email = f"{anonymous}@invalid"
@@ -677,7 +740,30 @@ def user_delete(*, user) -> None:
     user.is_superuser = False
     user.set_unusable_password()
     user.save()
-    security_log.info("user %s deleted their account (anonymised)", user.pk)
+    if actor.pk == user.pk:
+        security_log.info("user %s deleted their account (anonymised)", user.pk)
+    else:
+        security_log.warning("user %s anonymised by staff user %s", user.pk, actor.pk)
+
+
+@transaction.atomic
+def role_end(*, role: OfficerRole | CouncilMembership, actor: Actor) -> bool:
+    """End an officer role or a council membership: kept, with when and by whom, never deleted.
+
+    From then on it grants nothing (``CurrentRoleManager``). False if it had already ended.
+    """
+    ended = (
+        type(role).objects.filter(pk=role.pk).update(removed_at=timezone.now(), removed_by=actor)
+    )
+    if ended:
+        security_log.info(
+            "%s %s of user %s ended by %s",
+            role._meta.model_name,
+            role.pk,
+            role.user_id,
+            getattr(actor, "pk", None),
+        )
+    return bool(ended)
 
 
 # --- Onboarding a municipality: its officers and council members ---------------------------------

@@ -626,19 +626,28 @@ def representatives(request, pk: int):
         action = request.POST.get("action")
         if action == "invite":
             invite_form = InvitationForm(request.POST, organisation=organisation)
-            if invite_form.is_valid():
-                invitation = services.invitation_send(
-                    organisation=organisation,
-                    inviter=request.user,
-                    email=invite_form.cleaned_data["email"],
-                    role=invite_form.cleaned_data["role"],
-                )
-                messages.success(
-                    request,
-                    _("An invitation has been sent to %(email)s.") % {"email": invitation.email},
-                )
-                return redirect("organisations:representatives", pk=organisation.pk)
-            status = 400
+            if not invite_form.is_valid():
+                status = 400
+            else:
+                try:
+                    invitation = services.invitation_send(
+                        organisation=organisation,
+                        inviter=request.user,
+                        email=invite_form.cleaned_data["email"],
+                        role=invite_form.cleaned_data["role"],
+                    )
+                except services.ActionRefused as exc:
+                    # Shown on the form, with what was typed: already invited (409) or a limit
+                    # of the day reached (429).
+                    invite_form.add_error("email", str(exc.message))
+                    status = exc.status
+                else:
+                    messages.success(
+                        request,
+                        _("An invitation has been sent to %(email)s.")
+                        % {"email": invitation.email},
+                    )
+                    return redirect("organisations:representatives", pk=organisation.pk)
         elif action == "remove":
             representative = _posted(
                 Representative.objects.select_related("user"),

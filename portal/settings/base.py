@@ -246,6 +246,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # daily housekeeping (manage.py fail_stuck_pdfs) records it. A render takes seconds.
 PORTAL_PDF_RENDER_TIMEOUT = env_int("PORTAL_PDF_RENDER_TIMEOUT", 15 * 60)
 
+# Invitations to represent an organisation within 24 hours (organisations.services.invitation_send):
+# at most this many from one organisation, and to one address from all organisations together.
+PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY = env_int(
+    "PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY", 20
+)
+PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY = env_int("PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY", 3)
+
 # Where the agreement data files live (one YAML file per agreement).
 AGREEMENT_DATA_DIR = BASE_DIR / "agreements" / "data"
 

@@ -66,3 +66,31 @@ def test_admin_refuses_anonymous(client):
     response = client.get("/admin/agreements/principle/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_no_part_of_a_signed_version_can_be_deleted_in_the_admin(client, editor):
+    from agreements.admin import SIGNED_CONTENT
+    from tests.factories import AccessionFactory
+
+    agreement = Agreement.objects.get(slug="goteborg")
+    version = agreement.current_version
+    principle = Principle.objects.get(version=version, key="dialog")
+    delete = f"/admin/agreements/principle/{principle.pk}/delete/"
+    assert client.get(delete).status_code == 200  # not signed yet: it may be deleted
+
+    AccessionFactory(organisation__municipality=agreement.municipality)
+
+    for url in (delete, f"/admin/agreements/agreementversion/{version.pk}/delete/"):
+        response = client.post(url, {"post": "yes"}, follow=True)
+        assert response.status_code == 200
+        assert str(SIGNED_CONTENT) in [str(m.message) for m in response.context["messages"]]
+    assert Principle.objects.filter(pk=principle.pk).exists()
+    response = client.get(f"/admin/agreements/agreementversion/{version.pk}/change/")
+    assert str(SIGNED_CONTENT) in [str(m.message) for m in response.context["messages"]]
+    assert not any(f.formset.can_delete for f in response.context["inline_admin_formsets"])
+    response = client.post(
+        "/admin/agreements/principle/",
+        {"action": "delete_selected", "_selected_action": [principle.pk], "post": "yes"},
+    )
+    assert Principle.objects.filter(pk=principle.pk).exists()
+    assert version.sections.exists()

@@ -637,6 +637,14 @@ def _admin_page(model: str, page: str, *args) -> Callable[[Any], str]:
 
 ORGANISATION = "organisations_organisation"
 
+
+def _goteborg() -> int:
+    """Göteborg's agreement, which the world's organisations signed."""
+    from agreements.models import Agreement
+
+    return Agreement.objects.get(slug="goteborg").pk
+
+
 ADMIN_ROWS = [
     _admin("admin:index", "AdminSite.index", _r("admin:index"), 200, 200),
     Row(
@@ -746,6 +754,38 @@ ADMIN_ROWS = [
         200,
     ),
     _admin("admin:auth_user_add", "UserAdmin.add_view", _admin_page("auth_user", "add"), 200, 200),
+    # Accounts are anonymised, never deleted (organisations.admin.PortalUserAdmin): even staff
+    # get 403 on the delete page; the anonymise page asks again unless "post=yes" is sent.
+    _admin(
+        "admin:auth_user_delete@no-delete",
+        "ModelAdmin.delete_view",
+        _admin_page("auth_user", "delete", "user_a"),
+        403,
+        403,
+    ),
+    # Agreement content: a signed version's parts cannot be deleted (agreements.admin): its
+    # delete page sends even staff back to the change page with the reason.
+    _admin(
+        "admin:agreements_agreement_change",
+        "ContentAdmin.change_view",
+        lambda w: reverse("admin:agreements_agreement_change", args=[_goteborg()]),
+        200,
+        200,  # an empty form is shown again
+    ),
+    _admin(
+        "admin:agreements_agreement_delete",
+        "ContentAdmin.delete_view",
+        lambda w: reverse("admin:agreements_agreement_delete", args=[_goteborg()]),
+        302,
+        302,
+    ),
+    _admin(
+        "admin:auth_user_anonymise",
+        "PortalUserAdmin.anonymise_view",
+        _admin_page("auth_user", "anonymise", "user_a"),
+        200,
+        200,
+    ),
     _admin(
         "admin:auth_user_password_change",
         "UserAdmin.user_change_password",

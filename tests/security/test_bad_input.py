@@ -1209,3 +1209,24 @@ def test_an_id_too_large_for_the_database_is_an_invalid_choice_not_a_crash(w, mo
         messages = assert_refused(response, spy, statuses=(400,))
         assert "activity_areas" in {m.field for m in messages}
         assert not changes(before, snapshot())
+
+
+@pytest.mark.parametrize("refusal", ["already-invited", "organisation-limit", "address-limit"])
+def test_a_refused_invitation_changes_nothing_and_says_why(w, monkeypatch, settings, refusal):
+    """A valid invitation the service refuses: an open one to the address (409), or a day's
+    limit of the organisation or of the address reached (429). Nothing stored, nothing sent."""
+    case = CASES["organisations:representatives"]
+    body = case.valid(w)
+    status = 429
+    if refusal == "already-invited":
+        assert _post(w, case, body).status_code == 302
+        status = 409
+    elif refusal == "organisation-limit":
+        settings.PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY = 0
+    else:
+        settings.PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY = 0
+    spy = FormSpy(monkeypatch)
+    before = snapshot()
+    response = _post(w, case, body)
+    assert assert_refused(response, spy, statuses=(status,))
+    assert not changes(before, snapshot())
