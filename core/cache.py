@@ -1,4 +1,4 @@
-"""Django's Redis cache, made to degrade instead of fail when Redis cannot be reached.
+"""Django's Redis and database caches, made to degrade instead of fail when they cannot be used.
 
 The cache holds nothing that cannot be made again: sessions are also in the database
 (``cached_db``), cached PDFs are rendered again, and rate-limit counters start again. So while
@@ -16,7 +16,9 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import DatabaseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -92,6 +94,59 @@ class ResilientRedisCache(RedisCache):
         # True, as if the key had been free: callers that take a lock with add() go on instead
         # of waiting for a lock no one can hold.
         return self._or(True, "add", key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(False, "touch", key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or(False, "delete", key, version)
+
+    def delete_many(self, keys, version=None):
+        self._or(None, "delete_many", keys, version)
+
+
+class ResilientDatabaseCache(DatabaseCache):
+    """Django's database cache, made to degrade instead of fail when its table cannot be
+    written (a read-only database: a standby, a full disk remounted read-only, a SQLite file
+    without write permission) or read (the database down).
+
+    Like Redis above, it holds nothing that cannot be made again, so a failed write leaves a
+    value uncached and a failed read is a miss; anonymous public pages are still served from a
+    read-only database. Logged to ``portal.cache`` at most once a minute per process.
+    """
+
+    _last_logged = 0.0
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        now = time.monotonic()
+        if now - ResilientDatabaseCache._last_logged >= LOG_EVERY_SECONDS:
+            ResilientDatabaseCache._last_logged = now
+            logger.error(
+                "the database cache failed (%s: %s); running without it. Rate limits do not "
+                "count while it fails. Further errors for %d s are not logged.",
+                operation,
+                error,
+                LOG_EVERY_SECONDS,
+            )
+
+    def _or(self, fallback, operation, *args):
+        try:
+            return getattr(super(), operation)(*args)
+        except DatabaseError as error:
+            self._failed(operation, error)
+            return fallback
+
+    def get_many(self, keys, version=None):
+        return self._or({}, "get_many", keys, version)
+
+    def has_key(self, key, version=None):
+        return self._or(False, "has_key", key, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._or(None, "set", key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(True, "add", key, value, timeout, version)  # as ResilientRedisCache
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._or(False, "touch", key, timeout, version)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 
@@ -96,3 +96,47 @@ class SessionTimeoutMiddleware:
                 if now - seen >= 60 or self.SEEN not in request.session:
                     request.session[self.SEEN] = now
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """``Cache-Control: private, no-store`` on every answer that may carry personal data.
+
+    That is every answer to a signed-in visitor (My pages, an accession, the representatives,
+    reports, officer and council pages, exports, the account pages), to a request that carries
+    a session (a pending message, a login in progress), every answer that sets or ends a session
+    (logging in or out) and every page of allauth's (a password reset or confirmation link holds
+    a key). Neither the browser's cache nor a proxy keeps them, and the page cache never stores
+    them (``page_cache_version`` is dropped). Anonymous public pages keep their caching headers.
+
+    Below AuthenticationMiddleware, so that the user is known; a refusal or error page raised in
+    a view reaches it as a response too.
+    """
+
+    ALLAUTH_APPS = ("account", "mfa", "usersessions")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = _signed_in(request)  # before the view: logging out forgets the user
+        response = self.get_response(request)
+        if signed_in or self._personal(request, response):
+            patch_cache_control(response, private=True, no_store=True)
+            if hasattr(response, "page_cache_version"):
+                del response.page_cache_version
+        return response
+
+    def _personal(self, request, response) -> bool:
+        session_cookie = settings.SESSION_COOKIE_NAME
+        if session_cookie in request.COOKIES or session_cookie in response.cookies:
+            return True
+        if _signed_in(request):  # logged in by this request
+            return True
+        match = getattr(request, "resolver_match", None)
+        module = getattr(getattr(match, "func", None), "__module__", "") or ""
+        return module.startswith(tuple(f"allauth.{app}." for app in self.ALLAUTH_APPS))
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

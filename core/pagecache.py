@@ -27,6 +27,7 @@ posts to ``portal.views.set_language``, which checks the request's origin instea
 from __future__ import annotations
 
 import hashlib
+import logging
 import operator
 import time
 from functools import lru_cache, partial, wraps
@@ -41,6 +42,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
 
 from .middleware import request_language
+
+logger = logging.getLogger("portal.cache")
 
 # What makes a page, besides the data: the code, templates, translations and static files.
 RELEASE_SOURCES = (
@@ -229,7 +232,11 @@ class PageCacheMiddleware:
             key = _page_key(request, request_language(request))
             # One round trip to the cache for the version and the page together.
             version_key = _version_key()
-            found = cache.get_many([version_key, key])
+            try:
+                found = cache.get_many([version_key, key])
+            except Exception as error:  # a cache that fails (its database down) is a miss
+                logger.warning("page cache: reading %s failed: %r", request.path, error)
+                found = {}
             stored = found.get(key)
             if stored and found.get(version_key) == stored[0]:
                 return self._from_cache(request, stored)
@@ -240,11 +247,14 @@ class PageCacheMiddleware:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             headers = [(name, value) for name, value in response.items()]
-            cache.set(
-                key,
-                (version, response.status_code, headers, response.content),
-                timeout=settings.PORTAL_PAGE_CACHE_SECONDS,
-            )
+            try:
+                cache.set(
+                    key,
+                    (version, response.status_code, headers, response.content),
+                    timeout=settings.PORTAL_PAGE_CACHE_SECONDS,
+                )
+            except Exception as error:  # not stored (a read-only or lost database): go on
+                logger.warning("page cache: storing %s failed: %r", request.path, error)
             response.headers["X-Page-Cache"] = "miss"
         if (
             request.method not in ("GET", "HEAD", "OPTIONS")

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from pypdf import PdfReader
 
 from agreements.models import AgreementVersion, Municipality
 
 from . import services
 from .models import Accession, LegalForm, Organisation, Representative
-from .validators import normalise_organisation_number
+from .validators import normalise_organisation_number, validate_pdf_upload
 
 # Error messages, reused by the tests.
 NUMBER_OR_REASON = _("Give the organisation number, or, for a network without one, say why.")
@@ -241,17 +240,7 @@ class SignatureForm(forms.Form):
         upload.seek(0)
         if upload.read(5) != b"%PDF-":
             raise ValidationError(MINUTES_NOT_PDF)
-        upload.seek(0)
-        try:
-            reader = PdfReader(upload)
-            if len(reader.pages) < 1:
-                raise ValidationError(MINUTES_UNREADABLE)
-        except ValidationError:
-            raise
-        except Exception as exc:  # pypdf raises many kinds of errors on broken files
-            raise ValidationError(MINUTES_UNREADABLE) from exc
-        finally:
-            upload.seek(0)
+        validate_pdf_upload(upload, unreadable=MINUTES_UNREADABLE)  # and no active content
         return upload
 
     def clean(self):

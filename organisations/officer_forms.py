@@ -17,6 +17,7 @@ from agreements.models import AgreementVersion
 
 from . import services
 from .models import Accession, LegalForm
+from .validators import validate_pdf_upload
 
 PDF_MAGIC = b"%PDF-"
 
@@ -28,6 +29,9 @@ DECLARATION_NOT_RECEIVED = _(
     "accession cannot be recorded."
 )
 MINUTES_EMPTY = _("The file is empty.")
+MINUTES_UNREADABLE = _(
+    "The PDF file could not be opened. Save the minutes as a PDF again and upload that file."
+)
 
 
 class OrganisationStatus:
@@ -204,6 +208,7 @@ class RecordAccessionForm(forms.Form):
         minutes.seek(0)
         if head != PDF_MAGIC:
             raise forms.ValidationError(MINUTES_NOT_PDF, code="not_pdf")
+        validate_pdf_upload(minutes, unreadable=MINUTES_UNREADABLE)  # and no active content
         return minutes
 
     def clean(self):

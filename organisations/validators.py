@@ -1,8 +1,9 @@
-"""Swedish organisation numbers: NNNNNN-NNNN with a Luhn check digit."""
+"""Swedish organisation numbers (NNNNNN-NNNN with a Luhn check digit), and uploaded PDFs."""
 
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 ORGANISATION_NUMBER_FORMAT = _(
@@ -37,3 +38,98 @@ def normalise_organisation_number(value: str) -> str:
 
 def validate_organisation_number(value: str) -> None:
     normalise_organisation_number(value)
+
+
+# --- Uploaded PDFs: no active content --------------------------------------------------------
+
+# What a PDF may carry that runs, opens or hides something besides its pages, in plain words.
+PDF_JAVASCRIPT = _("JavaScript")
+PDF_AUTOMATIC_ACTIONS = _("actions that run by themselves when the file is opened or read")
+PDF_LAUNCH = _("an instruction to start a program or open another file")
+PDF_EMBEDDED_FILES = _("embedded files (attachments)")
+PDF_RICH_MEDIA = _("embedded multimedia (video, sound or Flash)")
+PDF_XFA = _("an XFA form")
+PDF_ACTIVE_CONTENT = _(
+    "The file contains %(found)s. The portal accepts only plain PDF files, without active "
+    "content or attachments. Print the minutes to a new PDF (for example with “Save as PDF” or "
+    "“Microsoft Print to PDF”) and upload that file."
+)
+
+
+def pdf_active_content(reader) -> list:
+    """What in a PDF (a ``pypdf.PdfReader``) could run or hide something: a list of the
+    ``PDF_*`` descriptions above, in a fixed order, empty for a plain document.
+
+    Walks every object reachable from the file's trailer (the catalogue, its pages,
+    annotations, forms, name trees and actions), each once, and looks at the dictionaries'
+    keys and types; stream data is not decoded. pypdf resolves indirect objects, object
+    streams, incremental updates and escaped names (``/J#53`` is ``/JS``).
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    found = set()
+    seen = set()
+    stack = [reader.trailer]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            keys = set(item.keys())
+            kind = {str(item.get(name, "")) for name in ("/S", "/Subtype", "/Type")}
+            if "/JS" in keys or "/JavaScript" in keys or "/JavaScript" in kind:
+                found.add(PDF_JAVASCRIPT)
+            if "/AA" in keys:
+                found.add(PDF_AUTOMATIC_ACTIONS)
+            if "/Launch" in kind or "/Launch" in keys:
+                found.add(PDF_LAUNCH)
+            if keys & {"/EmbeddedFiles", "/EF"} or kind & {"/EmbeddedFile", "/FileAttachment"}:
+                found.add(PDF_EMBEDDED_FILES)
+            if "/RichMediaContent" in keys or "/RichMedia" in kind:
+                found.add(PDF_RICH_MEDIA)
+            if "/XFA" in keys:
+                found.add(PDF_XFA)
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    order = [
+        PDF_JAVASCRIPT,
+        PDF_AUTOMATIC_ACTIONS,
+        PDF_LAUNCH,
+        PDF_EMBEDDED_FILES,
+        PDF_RICH_MEDIA,
+        PDF_XFA,
+    ]
+    return [description for description in order if description in found]
+
+
+def validate_plain_pdf(reader) -> None:
+    """Refuse a PDF with active content, naming what was found in the user's language."""
+    found = pdf_active_content(reader)
+    if found:
+        listed = get_text_list([str(description) for description in found], _("and"))
+        raise ValidationError(PDF_ACTIVE_CONTENT, code="active_content", params={"found": listed})
+
+
+def validate_pdf_upload(upload, *, unreadable) -> None:
+    """An uploaded file that starts as a PDF: it must open as one, have a page, and carry no
+    active content (``validate_plain_pdf``). ``unreadable`` is the form's message for a file
+    that does not open. The file is left at its start."""
+    from pypdf import PdfReader
+
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload)
+        if len(reader.pages) < 1:
+            raise ValidationError(unreadable, code="unreadable")
+        validate_plain_pdf(reader)
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of errors on broken files
+        raise ValidationError(unreadable, code="unreadable") from exc
+    finally:
+        upload.seek(0)

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on whatever may carry personal data (middleware.py).
+    "core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -139,13 +141,16 @@ STORAGES = {
 # set (portal/settings/production.py, docs/operations.md). Never a per-process memory cache.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        # Django's database cache; a failed read or write (a read-only database) is a miss.
+        "BACKEND": "core.cache.ResilientDatabaseCache",
         "LOCATION": "portal_cache",
     }
 }
 # Sessions are read from the cache and written through to the database, so every app server sees
 # every session, and emptying or restarting the cache (Redis) logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# An update the database refuses (read-only) stays in the cache alone and is logged, so signed-in
+# visitors can still read (portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 
 # Public pages for anonymous visitors are cached by data version (core/pagecache.py,
 # docs/performance.md): in the cache above for PORTAL_PAGE_CACHE_SECONDS at most, and by browsers
@@ -230,6 +235,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A refused form (missing or stale token, posted from another site) gets the site's own page.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 # Signed-in sessions end after 30 minutes without activity and after 10 hours at most.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 10 * 60 * 60)
@@ -268,6 +275,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # Refusals (403, CSRF) as one line without a traceback; 500s keep theirs (logfilters.py).
+        "refusals_in_one_line": {"()": "portal.logfilters.RefusalsInOneLine"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
@@ -275,6 +286,8 @@ LOGGING = {
     "loggers": {
         # Failed logins, refusals, accession and publication events (see docs/security.md).
         "portal.security": {"level": "INFO"},
+        "django.request": {"filters": ["refusals_in_one_line"]},
+        "django.security.csrf": {"filters": ["refusals_in_one_line"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -30,11 +30,12 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    minimal_pdf,
 )
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = minimal_pdf()  # a real PDF: the form opens it and looks for active content
 
 
 def _municipality(slug: str) -> Municipality:

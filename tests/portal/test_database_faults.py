@@ -17,8 +17,11 @@ import urllib.request
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
 from django.db import OperationalError, connection, connections
+from django.test import Client, override_settings
 
 from tests.security.test_concurrency import committed_db  # noqa: F401  (a fixture)
 
@@ -67,9 +70,10 @@ class PortalServer:
         self.httpd.service_actions = once  # serve_forever calls it on every turn of its loop
         assert done.wait(timeout=10)
 
-    def get(self, path: str) -> tuple[int, str]:
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, str]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})  # noqa: S310
         try:
-            with urllib.request.urlopen(self.url + path, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
@@ -193,6 +197,21 @@ def test_a_stopped_database_gives_503_and_the_site_recovers_when_it_returns(monk
     """While "down", the open connection fails every statement and its health check, and a new
     connection is refused, as with a stopped server; on SQLite (an in-memory test database that
     Django never really closes) this is as close to "unreachable" as it gets."""
+    down = _stoppable_database(monkeypatch)
+    with PortalServer() as server:
+        _assert_available(server)
+        down.set()
+        _assert_unavailable(server)
+        _assert_unavailable(server)
+        down.clear()
+        _assert_available(server)
+
+
+# --- The page cache in the database: its failures do not decide the answer ----------------------
+
+
+def _stoppable_database(monkeypatch) -> threading.Event:
+    """Set the event to make every statement and new connection fail, as a stopped server."""
     wrapper = type(connections["default"])
     down = threading.Event()
 
@@ -212,10 +231,95 @@ def test_a_stopped_database_gives_503_and_the_site_recovers_when_it_returns(monk
     monkeypatch.setattr(
         wrapper, "is_usable", lambda self: not down.is_set() and real_is_usable(self)
     )
+    return down
+
+
+@pytest.fixture
+def database_cache():
+    """The page cache on, in Django's own database cache (production without Redis), whose
+    failures raise: the page cache middleware reads it before anything else."""
+    cache_settings = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+    with override_settings(CACHES=cache_settings, PORTAL_PAGE_CACHE=True):
+        call_command("createcachetable")
+        yield
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.mark.usefixtures("committed_db", "database_cache")
+def test_healthz_answers_its_json_while_the_page_caches_database_fails(monkeypatch, caplog):
+    down = _stoppable_database(monkeypatch)
     with PortalServer() as server:
         _assert_available(server)
         down.set()
-        _assert_unavailable(server)
-        _assert_unavailable(server)
+        status, body = server.get("/healthz")
+        assert status == 503 and body.startswith("{")  # JSON, not the HTML page
+        assert '"database": "down"' in body
+        _assert_unavailable(server)  # a page needs the database itself: the 503 page
         down.clear()
         _assert_available(server)
+    assert any("page cache: reading /healthz failed" in r.getMessage() for r in caplog.records)
+
+
+# --- A read-only database: reads are still served -----------------------------------------------
+
+
+def _read_only(vendor: str):
+    """Make the server thread's own connection refuse every write, as a read-only database does:
+    SQLite's ``query_only`` fails writes exactly as a file without write permission (``attempt
+    to write a readonly database``), PostgreSQL's session as ``default_transaction_read_only``
+    (or a standby) does."""
+    statement = {
+        "sqlite": "PRAGMA query_only = ON",
+        "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    }[vendor]
+
+    def apply():
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+
+    return apply
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("committed_db")
+def test_a_read_only_database_still_serves_public_and_signed_in_reads(caplog):
+    from core.middleware import SessionTimeoutMiddleware
+    from tests.factories import RepresentativeFactory
+
+    cache_settings = {
+        "default": {"BACKEND": "core.cache.ResilientDatabaseCache", "LOCATION": "portal_cache"}
+    }
+    with override_settings(CACHES=cache_settings, PORTAL_PAGE_CACHE=True):
+        call_command("createcachetable")
+        rep = RepresentativeFactory(organisation__name="Läsföreningen")
+        user = rep.user
+        browser = Client()
+        browser.force_login(user)
+        key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        session = browser.session
+        session[SessionTimeoutMiddleware.SEEN] -= 120  # this visit writes the last-seen time
+        session.save()
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={key}"}
+        with PortalServer() as server:
+            _assert_available(server)
+            server.run_between_requests(_read_only(connection.vendor))
+            for path in ("/", "/overenskommelser/", "/organisationer/"):
+                status, page = server.get(path + "?las=1")  # not yet in the page cache
+                assert status == 200, (path, page[:300])
+            status, page = server.get("/mina-sidor/", cookie)
+            assert status == 200 and "Läsföreningen" in page  # signed in, with the data
+            status, _body = server.get("/healthz")
+            assert status == 200
+        from django.core.cache import cache
+
+        cache.clear()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("the database cache failed" in m for m in messages), messages
+    assert any("not written to the database" in m for m in messages), messages

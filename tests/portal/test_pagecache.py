@@ -290,3 +290,18 @@ def test_a_page_rendered_anew_reads_the_data_version_once(client, settings, monk
     response = client.get("/overenskommelser/goteborg/")
     assert response["X-Page-Cache"] == "miss"
     assert calls == []
+
+
+def test_anonymous_public_pages_keep_their_caching_but_signed_in_pages_are_no_store(client):
+    public = client.get("/")
+    assert "public" in public["Cache-Control"] and "no-store" not in public["Cache-Control"]
+    client.force_login(UserFactory())
+    for path in ("/", reverse("organisations:dashboard"), reverse("account_email")):
+        policy = client.get(path)["Cache-Control"]
+        assert "private" in policy and "no-store" in policy and "public" not in policy, path
+
+
+def test_logging_in_and_out_and_allauth_pages_are_no_store(client):
+    assert "no-store" in client.get(reverse("account_login"))["Cache-Control"]
+    client.force_login(UserFactory())
+    assert "no-store" in client.post(reverse("account_logout"))["Cache-Control"]

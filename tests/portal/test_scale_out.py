@@ -66,7 +66,7 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
     )
     assert values["cache"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert values["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
-    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+    assert values["session"] == "portal.sessions"  # cached_db that survives a read-only database
     assert values["tasks"] == "django_tasks_db.DatabaseBackend"
     assert values["media"] == "/srv/portal-shared/media"
     assert values["private"] == "/srv/portal-shared/private"
@@ -78,15 +78,15 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
 
 def test_production_without_redis_keeps_the_shared_database_cache():
     values = production_settings()
-    assert values["cache"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
-    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+    assert values["cache"]["BACKEND"] == "core.cache.ResilientDatabaseCache"
+    assert values["session"] == "portal.sessions"  # cached_db that survives a read-only database
 
 
 @pytest.mark.django_db
 def test_session_survives_the_cache_being_emptied(client):
     """A Redis restart or eviction logs nobody out: the session is also in the database."""
     user = RepresentativeFactory().user
-    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+    with override_settings(SESSION_ENGINE="portal.sessions"):
         client.force_login(user)
         assert client.get("/mina-sidor/").status_code == 200
         cache.clear()
@@ -144,7 +144,7 @@ def unreachable_redis(settings):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "portal.sessions"
     yield caches["default"]
 
 

@@ -291,7 +291,14 @@ def pdf_file(content: bytes = b"", name: str = "protokoll.pdf") -> SimpleUploade
 
 
 def not_a_pdf() -> st.SearchStrategy:
-    """Files that are not PDFs, whatever their name and content type say, or a broken PDF."""
+    """Files that are not PDFs, whatever their name and content type say, a broken PDF, or a
+    real PDF with active content (JavaScript run on opening, an embedded file)."""
+    from tests.organisations.test_minutes_active_content import (
+        _attachment,
+        _open_action_js,
+        hostile_pdf,
+    )
+
     contents = st.one_of(
         st.sampled_from(
             [
@@ -303,6 +310,8 @@ def not_a_pdf() -> st.SearchStrategy:
                 b"\x00" * 100,
                 "Protokoll, åäö".encode(),
                 b"PK\x03\x04 a zip file",
+                hostile_pdf(_open_action_js),
+                hostile_pdf(_attachment),
             ]
         ),
         st.binary(max_size=64).filter(lambda b: not b.startswith(b"%PDF-")),

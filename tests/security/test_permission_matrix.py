@@ -51,6 +51,7 @@ STUB_PDF = b"%PDF-1.7\n% the matrix does not render PDFs\n"
 DATABASE_SESSIONS = (
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
+    "portal.sessions",
 )
 
 
@@ -355,6 +356,10 @@ def test_cell(matrix, row, role, method):
     url, response = request(matrix, row, method, user)
     expected = (row.get if method == "GET" else row.post)[role]
     assert outcome(response) == expected, _describe(url, response)
+    if user is not None:
+        # Whatever a signed-in user gets may carry personal data: no cache may keep it.
+        policy = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= policy, f"{url}: Cache-Control {policy}"
 
 
 def test_each_row_builds_an_address_of_its_own_pattern(matrix):
