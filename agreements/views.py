@@ -188,7 +188,7 @@ class ComparisonRow:
 
 
 @require_safe
-@public_page
+@public_page(params=("agreement",))
 def comparison(request):
     """The chosen agreements' principles side by side, theme by theme (agreements/forms.py).
 

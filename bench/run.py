@@ -540,6 +540,7 @@ def main() -> None:
             )
         else:
             manage(env, "migrate", "--no-input", "-v0")
+            manage(env, "createcachetable")  # a table a newer release added (portal_security_cache)
         result["data_set"] = json.loads(marker.read_text())
         manage(env, "collectstatic", "--no-input", "-v0")
         targets = json.loads(

@@ -12,7 +12,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from . import securitycache
         from .middleware import SessionTimeoutMiddleware
+
+        # allauth's rate limits and used two-factor codes in a cache of their own.
+        securitycache.install()
 
         user_login_failed.connect(log_failed_login, dispatch_uid="core-log-failed-login")
         user_logged_in.connect(

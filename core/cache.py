@@ -1,13 +1,18 @@
-"""Django's Redis and database caches, made to degrade instead of fail when they cannot be used.
+"""The portal's cache backends.
 
-The cache holds nothing that cannot be made again: sessions are also in the database
-(``cached_db``), cached PDFs are rendered again, and rate-limit counters start again. So while
-Redis is down the portal works as if everything were a cache miss, and says so in the log (at most
-once a minute per process), instead of answering every signed-in page with an error.
+``ResilientRedisCache``: Django's Redis cache, made to degrade instead of fail when Redis cannot
+be reached. The default cache holds nothing that cannot be made again: sessions are also in the
+database (``cached_db``), cached pages and PDFs are rendered again. So while Redis is down the
+portal works as if everything were a cache miss, and says so in the log (at most once a minute
+per process), instead of answering every signed-in page with an error.
 
-The price: while Redis is down, allauth's rate limits do not count (each attempt sees an empty
-history), so monitoring must report a Redis outage at once (docs/operations.md). Failed logins are
-still logged to ``portal.security``.
+``ResilientDatabaseCache``: Django's database cache, degrading the same way when its table
+cannot be read or written (the database down or read-only).
+
+``SecurityDatabaseCache``: the database cache for the ``security`` alias (allauth's rate-limit
+counters and used two-factor codes, core/securitycache.py), which never culls an entry that is
+still valid. Those entries must not be lost to make room for anything else; they are not kept in
+the default cache, where a flood of cached pages could push them out (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -60,8 +65,8 @@ class ResilientRedisCache(RedisCache):
         if now - ResilientRedisCache._last_logged >= LOG_EVERY_SECONDS:
             ResilientRedisCache._last_logged = now
             logger.error(
-                "Redis cannot be reached (%s: %s); running without the cache. Rate limits do "
-                "not count until it is back. Further errors for %d s are not logged.",
+                "Redis cannot be reached (%s: %s); running without the cache. Further errors "
+                "for %d s are not logged.",
                 operation,
                 error,
                 LOG_EVERY_SECONDS,
@@ -104,6 +109,10 @@ class ResilientRedisCache(RedisCache):
     def delete_many(self, keys, version=None):
         self._or(None, "delete_many", keys, version)
 
+    def incr(self, key, delta=1, version=None):
+        # None: Redis cannot be reached (a missing key raises ValueError, as in every backend).
+        return self._or(None, "incr", key, delta, version)
+
 
 class ResilientDatabaseCache(DatabaseCache):
     """Django's database cache, made to degrade instead of fail when its table cannot be
@@ -122,8 +131,8 @@ class ResilientDatabaseCache(DatabaseCache):
         if now - ResilientDatabaseCache._last_logged >= LOG_EVERY_SECONDS:
             ResilientDatabaseCache._last_logged = now
             logger.error(
-                "the database cache failed (%s: %s); running without it. Rate limits do not "
-                "count while it fails. Further errors for %d s are not logged.",
+                "the database cache failed (%s: %s); running without it. Further errors for "
+                "%d s are not logged.",
                 operation,
                 error,
                 LOG_EVERY_SECONDS,
@@ -156,3 +165,24 @@ class ResilientDatabaseCache(DatabaseCache):
 
     def delete_many(self, keys, version=None):
         self._or(None, "delete_many", keys, version)
+
+
+class SecurityDatabaseCache(DatabaseCache):
+    """Django's database cache, except that it never culls an entry that is still valid.
+
+    Django's culling, once the table holds more than ``MAX_ENTRIES`` rows, deletes the expired
+    rows and then a third of the rest, the alphabetically first keys whatever their age: for
+    rate-limit counters that would be a reset anyone can cause. Here only the expired rows are
+    deleted (also when the table has grown past ``MAX_ENTRIES``, which then only says how often
+    expired rows are swept). Every entry of the security cache has a timeout (a minute to a few
+    minutes), so the table stays as large as the traffic of the last few minutes.
+    """
+
+    def _cull(self, db, cursor, now, num):
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by BaseDatabaseCache
+        expires = connection.ops.quote_name("expires")
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {expires} < %s",  # noqa: S608 quoted names, no input
+            [connection.ops.adapt_datetimefield_value(now)],
+        )

@@ -20,6 +20,18 @@ retires all of them at once: a new accession is on the register with the next re
 - a visitor with a session (signed in, or with a message to show) always gets a fresh page
   marked ``private, no-cache``.
 
+A page is stored per address, but never per arbitrary query string: each public view declares
+the query parameters it reads (``@public_page(params=(...))``), and the key holds only those,
+normalised (names sorted, values stripped, empty ones dropped, repeated ones once and sorted).
+A parameter the view does not read creates no entry: the normalised page is served for it. The
+page's own links to itself (the language switch's ``next``, the register's fragments) use that
+normalised address too (``page_address`` in the templates), so the stored page holds nothing of
+the query string it was first asked with. Free text (the register's search) still makes one
+entry per search, so the entries per address and data version are bounded
+(``PORTAL_PAGE_CACHE_VARIANTS``): past the bound such pages are rendered but not stored, until
+the next data change. The page cache is in the default cache; rate limits and used codes are
+not (core/securitycache.py), so no flood of pages can push those out.
+
 The pages hold no CSRF token for anonymous visitors: the one form on them, the language switch,
 posts to ``portal.views.set_language``, which checks the request's origin instead.
 """
@@ -37,9 +49,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, get_resolver, get_urlconf
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, quote_etag, urlencode
 
 from .middleware import request_language
 
@@ -152,10 +165,57 @@ def _is_private(request) -> bool:
     return any(name in request.COOKIES for name in PRIVATE_COOKIES)
 
 
-def _page_key(request, language: str) -> str:
-    address = request.get_full_path()
+def normalised_query(request, params) -> str:
+    """The request's query string with only ``params`` (the parameters its public page declares,
+    each with its cases in tests/security/test_bad_input.py), in one spelling."""
+    pairs: list[tuple[str, str]] = []
+    for name in sorted(params):
+        values = {value.strip() for value in request.GET.getlist(name)}
+        pairs.extend((name, value) for value in sorted(values) if value)
+    return urlencode(pairs)
+
+
+def page_address(request, params) -> str:
+    """The request's path and its normalised query string (``normalised_query``)."""
+    query = normalised_query(request, params)
+    return f"{request.path}?{query}" if query else request.path
+
+
+@lru_cache(maxsize=4096)
+def _declared_params(urlconf: str, path: str) -> tuple[str, ...] | None:
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return None
+    return getattr(match.func, PARAMS_ATTRIBUTE, None)
+
+
+def declared_params(request) -> tuple[str, ...] | None:
+    """The query parameters the public page at this address reads; None if it is no public page
+    (``public_page``), which the page cache then neither reads nor fills. Resolved once per
+    path and process."""
+    return _declared_params(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
+
+
+def _page_key(request, language: str, params) -> str:
+    address = page_address(request, params)
     digest = hashlib.sha256(f"{language}|{address}".encode()).hexdigest()[:32]
     return f"portal:{release()}:page:{digest}"
+
+
+def _room_for_variant(request, params, version: int) -> bool:
+    """Whether another page with a query string may be stored for this path and data version
+    (``PORTAL_PAGE_CACHE_VARIANTS``); pages without one (once normalised) are always stored."""
+    if not normalised_query(request, params):
+        return True
+    path = hashlib.sha256(request.path.encode()).hexdigest()[:32]
+    counter = f"portal:{release()}:variants:{version:x}:{path}"
+    cache.add(counter, 0, timeout=settings.PORTAL_PAGE_CACHE_SECONDS)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # gone between add and incr (evicted or expired)
+        return False
+    return count is not None and count <= settings.PORTAL_PAGE_CACHE_VARIANTS
 
 
 def _validators(version: int, language: str) -> tuple[str, float]:
@@ -171,16 +231,26 @@ def _mark_public(response: HttpResponse, etag: str, modified: float) -> HttpResp
     return response
 
 
-def public_page(view):
+PARAMS_ATTRIBUTE = "public_page_params"
+
+
+def public_page(view=None, *, params: tuple[str, ...] = ()):
     """Mark an anonymous public page as cacheable by data version; see the module's description.
+
+    ``params``: the query parameters the view reads (none by default, ``@public_page``); the
+    page is cached per normalised value of these only, so the view must read no other.
 
     The cache itself is served and filled by ``PageCacheMiddleware`` at the top of the
     middleware stack: a page found there never reaches this view. Here a page is rendered, given
     its HTTP caching headers, and marked to be stored.
     """
+    if view is None:
+        return partial(public_page, params=params)
+    declared = tuple(sorted(params))
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        request.public_page_address = page_address(request, declared)
         if request.method not in ("GET", "HEAD") or _is_private(request):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
@@ -200,6 +270,7 @@ def public_page(view):
             response.page_cache_version = version
         return _mark_public(response, etag, modified)
 
+    setattr(wrapped, PARAMS_ATTRIBUTE, declared)
     return wrapped
 
 
@@ -208,10 +279,12 @@ class PageCacheMiddleware:
 
     - A GET or HEAD from a visitor without a session whose page is in the cache for the current
       data version is answered from there, with the headers it was first sent with, before
-      sessions, CSRF, authentication, URL resolution or the view are reached; a conditional
-      request that matches gets a 304.
+      sessions, CSRF, authentication or the view are reached; a conditional request that
+      matches gets a 304. Only a ``public_page`` is looked up (its path is resolved once per
+      process, for the query parameters it reads), under its normalised address.
     - A page ``public_page`` marked as cacheable is stored on its way out, with the headers the
-      rest of the stack gave it (never when something set a cookie).
+      rest of the stack gave it (never when something set a cookie, nor past
+      ``PORTAL_PAGE_CACHE_VARIANTS`` pages with a query string for its path and data version).
     - A POST that succeeded may have changed what public pages show: it retires them (a safety
       net besides the services' own calls). Success is the redirect that follows a completed
       form (POST-redirect-GET); a form shown again with its errors changed nothing, and
@@ -224,12 +297,15 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         key = None
+        params = None
         if (
             settings.PORTAL_PAGE_CACHE
             and request.method in ("GET", "HEAD")
             and not _is_private(request)
         ):
-            key = _page_key(request, request_language(request))
+            params = declared_params(request)
+        if params is not None:
+            key = _page_key(request, request_language(request), params)
             # One round trip to the cache for the version and the page together.
             version_key = _version_key()
             try:
@@ -243,7 +319,12 @@ class PageCacheMiddleware:
             request.public_data_version = found.get(version_key)  # None: read it again later
         response = self.get_response(request)
         version = getattr(response, "page_cache_version", None)
-        if key and version is not None and not response.cookies:
+        if (
+            key
+            and version is not None
+            and not response.cookies
+            and _room_for_variant(request, params, version)
+        ):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             headers = [(name, value) for name, value in response.items()]

@@ -5,9 +5,9 @@ from django.utils.functional import SimpleLazyObject
 def site(request):
     """Values every page's layout needs.
 
-    ``public_version`` and ``fragment_seconds`` key the fragments of public pages kept in the
-    cache (``{% cache fragment_seconds name public_version … %}``, see core/pagecache.py); the
-    version is only looked up by a page that has such a fragment.
+    ``public_version`` and ``fragment_seconds`` (with ``page_address``) key the fragments of
+    public pages kept in the cache (``{% cache fragment_seconds name public_version … %}``, see
+    core/pagecache.py); the version is only looked up by a page that has such a fragment.
     """
     from core.pagecache import request_public_version
 
@@ -16,6 +16,10 @@ def site(request):
         "portal_contact_email": settings.PORTAL_CONTACT_EMAIL,
         "public_version": SimpleLazyObject(lambda: request_public_version(request)),
         "fragment_seconds": settings.PORTAL_FRAGMENT_CACHE_SECONDS,
+        # The page's own address, for links back to it: on a public page with only the query
+        # parameters it reads (core.pagecache.page_address), so that a cached page holds
+        # nothing of the query string it was first asked with.
+        "page_address": getattr(request, "public_page_address", None) or request.get_full_path(),
     }
 
 

@@ -2,7 +2,7 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from agreements.models import Agreement
 from agreements.services import agreements_load
@@ -52,9 +52,12 @@ def private_storage(_temporary_files):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Each test starts with empty caches: pages and fragments, rate limits and used codes."""
     cache.clear()
+    caches["security"].clear()
     yield
     cache.clear()
+    caches["security"].clear()
 
 
 @pytest.fixture

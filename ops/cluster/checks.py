@@ -68,9 +68,16 @@ class Browser:
     """A client with one cookie jar for 127.0.0.1, as a browser has: cookies are per host, not
     per port, so the same session cookie goes to nginx and to either app server."""
 
-    def __init__(self, language: str = "en", host_header: str | None = None):
+    def __init__(
+        self,
+        language: str = "en",
+        host_header: str | None = None,
+        forwarded_for: str | None = None,
+    ):
         self.cookies: dict[str, str] = {"django_language": language}
         self.host_header = host_header
+        # The client's address as an app server sees it behind nginx (for per-address limits).
+        self.forwarded_for = forwarded_for
 
     def request(self, base: str, method: str, path: str, form: dict | None = None) -> Response:
         parts = urlsplit(base)
@@ -78,6 +85,8 @@ class Browser:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if self.host_header:
             headers["Host"] = self.host_header
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         body = None
         if form is not None:
             body = urlencode(form, doseq=True)
@@ -245,6 +254,88 @@ def check_login_rate_limit() -> None:
     )
 
 
+# -- 3. Rate limits and used codes survive a flood of the page cache ----------------------------
+
+
+def anonymous_get(base: str, path: str) -> int:
+    """A GET without any cookie, as a crawler or a flood sends it."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def check_rate_limits_survive_page_flood(flood: int = 300) -> None:
+    """The probe's repro (issue 14): lock an account out, use a two-factor code, flood the page
+    cache with cookieless searches and then empty its Redis altogether (what eviction does at
+    worst): the lockout holds and the code is still used. Rate limits and used codes are in a
+    Redis of their own that never evicts (SECURITY_REDIS_URL, core/securitycache.py)."""
+    import redis
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from django.urls import reverse
+
+    name = "rate limits and used codes survive a page-cache flood"
+    pages = redis.Redis.from_url(os.environ["REDIS_URL"])
+    security = redis.Redis.from_url(os.environ["SECURITY_REDIS_URL"])
+    policy = security.config_get("maxmemory-policy").get("maxmemory-policy")
+    per_key = next(r for r in settings.ACCOUNT_RATE_LIMITS["login_failed"].split(",") if "key" in r)
+    limit = int(per_key.split("/")[0])
+    email = "orgadmin-botkyrka@demo.example"
+    # Each attempt from another address, straight to the app servers (as nginx forwards it), so
+    # only the per-account count can refuse the right password at the end.
+    for attempt in range(limit):
+        browser = Browser(host_header="127.0.0.1", forwarded_for=f"198.51.100.{attempt + 1}")
+        browser.login((APP_A, APP_B)[attempt % 2], email, f"wrong-password-{attempt}")
+    officer = "handlaggare-botkyrka@demo.example"
+    code = format_hotp_value(hotp_value("JBSWY3DPEHPK3PXP", int(time.time()) // 30))
+    mfa = reverse("mfa_authenticate")
+
+    def two_factor_login(base: str) -> Response:
+        browser = Browser(host_header="127.0.0.1", forwarded_for="198.51.100.200")
+        browser.login(base, officer, PASSWORD)
+        page = browser.get(base, mfa)
+        return browser.post(base, mfa, {"csrfmiddlewaretoken": csrf_token(page), "code": code})
+
+    first_use = two_factor_login(APP_A).status
+    statuses = Counter(
+        anonymous_get((APP_A, APP_B)[n % 2], f"/organisationer/?q=probe{n}&junk{n}=1")
+        for n in range(flood)
+    )
+    in_page_cache = len(pages.keys("*allauth*"))
+    in_security = len(security.keys("*allauth:rl:*"))
+    pages.flushdb()
+    locked = Browser(host_header="127.0.0.1", forwarded_for="198.51.100.199").login(
+        APP_B, email, PASSWORD
+    )
+    refused = locked.status == 200 and "Too many failed login attempts" in locked.text
+    replay = two_factor_login(APP_B)
+    replay_refused = replay.status == 200 and "Incorrect code" in replay.text
+    ok = (
+        policy == "noeviction"
+        and statuses == Counter({200: flood})
+        and in_page_cache == 0
+        and in_security > 0
+        and first_use == 302
+        and refused
+        and replay_refused
+    )
+    report(
+        ok,
+        name,
+        f"security Redis maxmemory-policy {policy}; {limit} failed logins, a code used "
+        f"({first_use}); {flood} cookieless searches ({dict(statuses)}), then the page cache's "
+        f"Redis emptied ({in_page_cache} allauth keys were in it, {in_security} rate-limit keys "
+        f"in the security Redis); the right password was then "
+        f"{'refused' if refused else f'answered HTTP {locked.status}'}, the code replayed "
+        f"{'refused' if replay_refused else f'answered HTTP {replay.status}'}",
+    )
+
+
 # -- Sessions outlive the cache ------------------------------------------------------------------
 
 
@@ -327,7 +418,7 @@ def check_redis_outage() -> None:
     )
 
 
-# -- 3. A PDF rendered by a worker is served by both instances -----------------------------------
+# -- 4. A PDF rendered by a worker is served by both instances -----------------------------------
 
 
 def check_worker_pdf() -> None:
@@ -384,7 +475,7 @@ def check_worker_pdf() -> None:
     )
 
 
-# -- 4. Each queued task runs exactly once -------------------------------------------------------
+# -- 5. Each queued task runs exactly once -------------------------------------------------------
 
 
 def check_tasks_exactly_once(count: int = 40) -> None:
@@ -434,7 +525,7 @@ def check_tasks_exactly_once(count: int = 40) -> None:
     )
 
 
-# -- 5. Stopping one instance mid-load -----------------------------------------------------------
+# -- 6. Stopping one instance mid-load -----------------------------------------------------------
 
 
 PUBLIC_PAGES = [
@@ -601,6 +692,7 @@ def main() -> int:
     for check in (
         check_session_shared,
         check_login_rate_limit,
+        check_rate_limits_survive_page_flood,
         check_session_survives_cache_flush,
         check_redis_outage,
         check_worker_pdf,

@@ -40,7 +40,7 @@ FILTER_ERRORS = _("Correct the marked field to see the organisations.")
 
 
 @require_safe
-@public_page
+@public_page(params=("q", "municipality", "legal_form", "area", "year", "sort", "page"))
 def register(request):
     """The register of active signatories: search, filters, sorting and 25 rows a page.
 

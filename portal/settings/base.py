@@ -136,21 +136,30 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The default cache is shared by every server process (allauth's rate-limit counters and the
-# cached agreement PDFs live here): the database by default, Redis in production when REDIS_URL is
-# set (portal/settings/production.py, docs/operations.md). Never a per-process memory cache.
+# The default cache is shared by every server process (cached pages, fragments and agreement
+# PDFs live here): the database by default, Redis in production when REDIS_URL is set
+# (portal/settings/production.py, docs/operations.md). Never a per-process memory cache.
+# "security" holds allauth's rate-limit counters and used two-factor codes, apart from anything
+# a visitor can fill (core/securitycache.py): a database table that drops only expired entries
+# (MAX_ENTRIES says only how often they are swept), or a Redis that never evicts
+# (SECURITY_REDIS_URL). `manage.py createcachetable` makes both tables.
 CACHES = {
     "default": {
         # Django's database cache; a failed read or write (a read-only database) is a miss.
         "BACKEND": "core.cache.ResilientDatabaseCache",
         "LOCATION": "portal_cache",
-    }
+    },
+    "security": {
+        "BACKEND": "core.cache.SecurityDatabaseCache",
+        "LOCATION": "portal_security_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 # Sessions are read from the cache and written through to the database, so every app server sees
 # every session, and emptying or restarting the cache (Redis) logs nobody out.
 # An update the database refuses (read-only) stays in the cache alone and is logged, so signed-in
-# visitors can still read (portal/sessions.py).
-SESSION_ENGINE = "portal.sessions"
+# visitors can still read (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 
 # Public pages for anonymous visitors are cached by data version (core/pagecache.py,
 # docs/performance.md): in the cache above for PORTAL_PAGE_CACHE_SECONDS at most, and by browsers
@@ -158,6 +167,9 @@ SESSION_ENGINE = "portal.sessions"
 PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
 PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 3600)
 PORTAL_PUBLIC_MAX_AGE = env_int("PORTAL_PUBLIC_MAX_AGE", 60)
+# At most this many pages with a query string (a search, a filter, a page number) are stored per
+# address and data version; others are rendered for each request until public data change.
+PORTAL_PAGE_CACHE_VARIANTS = env_int("PORTAL_PAGE_CACHE_VARIANTS", 1000)
 # Fragments of public pages (the register's form and table, an agreement's signatories, the
 # comparison, the list of agreements) are kept by data version for this long; 0 turns them off.
 PORTAL_FRAGMENT_CACHE_SECONDS = env_int("PORTAL_FRAGMENT_CACHE_SECONDS", 3600)
@@ -277,7 +289,7 @@ LOGGING = {
     },
     "filters": {
         # Refusals (403, CSRF) as one line without a traceback; 500s keep theirs (logfilters.py).
-        "refusals_in_one_line": {"()": "portal.logfilters.RefusalsInOneLine"},
+        "refusals_in_one_line": {"()": "core.logfilters.RefusalsInOneLine"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},

@@ -4,6 +4,9 @@ See docs/operations.md and .env.example.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
 from .env import env_bool, env_int, env_list, env_str
@@ -63,13 +66,39 @@ ADMINS = []  # no error e-mails: errors are in the log
 # timeouts, so that a hung Redis does not hang every worker.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "core.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+    CACHES["default"] = {
+        "BACKEND": "core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+# The security cache (allauth's rate limits and used two-factor codes, core/securitycache.py)
+# is never the Redis above, which evicts to make room for pages: the database table of base.py,
+# or a Redis instance of its own that never evicts (SECURITY_REDIS_URL, `maxmemory-policy
+# noeviction`, docs/operations.md). Django's own Redis cache, not the resilient one: a security
+# store that cannot be reached refuses logins with an error instead of letting them in uncounted.
+SECURITY_REDIS_URL = env_str("SECURITY_REDIS_URL", "")
+
+
+def _redis_server(url: str) -> tuple[str, int]:
+    parts = urlsplit(url.split(",")[0])
+    return (parts.hostname or "localhost", parts.port or 6379)
+
+
+if SECURITY_REDIS_URL:
+    if REDIS_URL and _redis_server(SECURITY_REDIS_URL) == _redis_server(REDIS_URL):
+        # Another database number on the same server is no help: the eviction policy is the
+        # server's, for all of its databases.
+        raise ImproperlyConfigured(
+            "SECURITY_REDIS_URL must name another Redis server than REDIS_URL: that one evicts "
+            "keys to make room for pages, and rate limits must never be evicted "
+            "(docs/operations.md)."
+        )
+    CACHES["security"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": SECURITY_REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 # Static files are collected on each app server (manage.py collectstatic) and may stay on its

@@ -13,7 +13,15 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    # Apart from the default, as in every environment; memory culls too, so it never fills.
+    "security": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "security",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
 PORTAL_BASE_URL = "http://testserver"
 # Tasks run at once, inside the test, unless a test selects the database backend itself.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -305,3 +305,75 @@ def test_logging_in_and_out_and_allauth_pages_are_no_store(client):
     assert "no-store" in client.get(reverse("account_login"))["Cache-Control"]
     client.force_login(UserFactory())
     assert "no-store" in client.post(reverse("account_logout"))["Cache-Control"]
+
+
+# --- Keys: only the parameters a page reads, a bounded number per address (issue 14, item 1) -----
+
+
+def _stored_pages() -> int:
+    from django.core.cache import caches
+
+    return sum(":page:" in key for key in caches["default"]._cache)
+
+
+def test_parameters_a_page_does_not_read_make_no_new_entry(client):
+    AccessionFactory(organisation=OrganisationFactory(name="Föreningen Solrosen"))
+    assert client.get("/organisationer/?q=solros")["X-Page-Cache"] == "miss"
+    stored = _stored_pages()
+    for query in (
+        "?q=solros&utm_source=probe",
+        "?utm_source=probe2&q=solros&x=1",
+        "?sort=&q=+solros+&municipality=",
+        "?q=solros&q=solros",
+    ):
+        response = client.get(f"/organisationer/{query}")
+        assert response["X-Page-Cache"] == "hit", query
+        assert "Föreningen Solrosen" in response.content.decode()
+    assert client.get("/?probe=1")["X-Page-Cache"] == "miss"
+    assert client.get("/?probe=2")["X-Page-Cache"] == "hit"
+    assert _stored_pages() == stored + 1
+
+
+def test_a_stored_page_holds_nothing_of_the_query_string_it_was_first_asked_with(client):
+    first = client.get("/organisationer/?q=solros&planted=PLANTED-TEXT")
+    assert first["X-Page-Cache"] == "miss"
+    assert b"PLANTED-TEXT" not in first.content
+    again = client.get("/organisationer/?q=solros")
+    assert again["X-Page-Cache"] == "hit" and b"PLANTED-TEXT" not in again.content
+    assert b'name="next" value="/organisationer/?q=solros"' in again.content
+
+
+def test_pages_with_a_query_string_are_bounded_per_address_and_data_version(client, settings):
+    settings.PORTAL_PAGE_CACHE_VARIANTS = 5
+    client.get("/organisationer/")
+    stored = _stored_pages()
+    answers = [client.get(f"/organisationer/?q=probe{n}") for n in range(8)]
+    assert [r.get("X-Page-Cache") for r in answers] == ["miss"] * 5 + [None] * 3
+    assert all(r.status_code == 200 and "public" in r["Cache-Control"] for r in answers)
+    assert _stored_pages() == stored + 5
+    assert client.get("/organisationer/?q=probe0")["X-Page-Cache"] == "hit"
+    assert client.get("/organisationer/?q=probe7").get("X-Page-Cache") is None
+    assert client.get("/organisationer/")["X-Page-Cache"] == "hit"  # the plain page is kept
+    public_data_changed()  # a new data version: room again
+    assert client.get("/organisationer/?q=probe7")["X-Page-Cache"] == "miss"
+
+
+def test_public_pages_declare_the_parameters_they_read():
+    """The page cache keys a page by its declared parameters only: a form field the
+    declaration misses would be served the page of another search."""
+    from types import SimpleNamespace
+
+    from agreements.forms import ComparisonForm
+    from core.pagecache import declared_params
+    from organisations.filters import RegisterFilterForm
+
+    def params(path):
+        return declared_params(SimpleNamespace(path_info=path))
+
+    assert set(params("/organisationer/")) == {*RegisterFilterForm.base_fields, "page"}
+    assert set(params("/jamfor/")) == set(ComparisonForm.base_fields)
+    assert params("/") == params("/overenskommelser/goteborg/") == ()
+    # Not public pages: the page cache neither reads nor fills anything for them.
+    assert params("/konto/login/") is None
+    assert params("/healthz") is None
+    assert params("/no-such-page/") is None

@@ -24,6 +24,7 @@ import json
 from django.conf import settings
 print(json.dumps({
     "cache": settings.CACHES["default"],
+    "security_cache": settings.CACHES["security"],
     "session": settings.SESSION_ENGINE,
     "tasks": settings.TASKS["default"]["BACKEND"],
     "proxies": settings.ALLAUTH_TRUSTED_PROXY_COUNT,
@@ -43,7 +44,7 @@ def production_settings(**environ) -> dict:
         "DJANGO_ALLOWED_HOSTS": "samverkan.example.se",
         **environ,
     }
-    for name in ("REDIS_URL", "PORTAL_STATIC_ROOT", "DJANGO_EMAIL_BACKEND"):
+    for name in ("REDIS_URL", "SECURITY_REDIS_URL", "PORTAL_STATIC_ROOT", "DJANGO_EMAIL_BACKEND"):
         if name not in environ:
             env.pop(name, None)
     result = subprocess.run(  # noqa: S603
@@ -66,7 +67,7 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
     )
     assert values["cache"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert values["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
-    assert values["session"] == "portal.sessions"  # cached_db that survives a read-only database
+    assert values["session"] == "core.sessions"  # cached_db that survives a read-only database
     assert values["tasks"] == "django_tasks_db.DatabaseBackend"
     assert values["media"] == "/srv/portal-shared/media"
     assert values["private"] == "/srv/portal-shared/private"
@@ -79,14 +80,14 @@ def test_production_with_redis_shares_cache_sessions_files_and_tasks():
 def test_production_without_redis_keeps_the_shared_database_cache():
     values = production_settings()
     assert values["cache"]["BACKEND"] == "core.cache.ResilientDatabaseCache"
-    assert values["session"] == "portal.sessions"  # cached_db that survives a read-only database
+    assert values["session"] == "core.sessions"  # cached_db that survives a read-only database
 
 
 @pytest.mark.django_db
 def test_session_survives_the_cache_being_emptied(client):
     """A Redis restart or eviction logs nobody out: the session is also in the database."""
     user = RepresentativeFactory().user
-    with override_settings(SESSION_ENGINE="portal.sessions"):
+    with override_settings(SESSION_ENGINE="core.sessions"):
         client.force_login(user)
         assert client.get("/mina-sidor/").status_code == 200
         cache.clear()
@@ -138,13 +139,14 @@ def unreachable_redis(settings):
     from django.core.cache import caches
 
     settings.CACHES = {
+        **settings.CACHES,  # the security cache stays where it is (core/securitycache.py)
         "default": {
             "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
     }
-    settings.SESSION_ENGINE = "portal.sessions"
+    settings.SESSION_ENGINE = "core.sessions"
     yield caches["default"]
 
 
@@ -162,7 +164,7 @@ def test_unreachable_redis_is_a_cache_miss_and_is_logged(unreachable_redis, capl
 
 
 def test_the_redis_cache_reuses_one_client_per_connection_pool(unreachable_redis):
-    """Django made a new redis-py client for each operation (portal.cache)."""
+    """Django made a new redis-py client for each operation (core.cache)."""
     client = unreachable_redis._cache
     assert client.get_client("a") is client.get_client("b")
     assert client.get_client("a", write=True) is client.get_client("b", write=True)

@@ -51,7 +51,7 @@ STUB_PDF = b"%PDF-1.7\n% the matrix does not render PDFs\n"
 DATABASE_SESSIONS = (
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
-    "portal.sessions",
+    "core.sessions",
 )
 
 

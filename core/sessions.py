@@ -1,6 +1,6 @@
 """Sessions in the cache, written through to the database, that survive a read-only database.
 
-``SESSION_ENGINE = "portal.sessions"``: Django's ``cached_db`` engine, except that an update of
+``SESSION_ENGINE = "core.sessions"``: Django's ``cached_db`` engine, except that an update of
 an existing session which the database refuses (a read-only database: a standby, a disk
 remounted read-only, a SQLite file without write permission) is logged and the request goes on:
 what changed (the last-seen time, a message to show) stays in the cache alone. Django would
@@ -14,6 +14,7 @@ told they are signed in when they are not.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import UpdateError
@@ -26,14 +27,17 @@ class SessionStore(cached_db.SessionStore):
         try:
             super().save(must_create)
         except UpdateError as error:
-            if not self.exists(self.session_key):
+            key = self.session_key
+            if key is None or not self.exists(key):
                 raise  # deleted meanwhile: Django's own answer
             logger.error(
                 "session %s… not written to the database (%r); kept in the cache only",
-                self.session_key[:6],
+                key[:6],
                 error.__context__,
             )
+            # cached_db's cache and session dict (private attributes django-stubs leaves out).
+            store: Any = self
             try:
-                self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+                store._cache.set(self.cache_key, store._session, self.get_expiry_age())
             except Exception:
-                logger.exception("Error saving to cache (%s)", self._cache)
+                logger.exception("Error saving to cache (%s)", store._cache)
