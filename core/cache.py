@@ -157,6 +157,14 @@ class ResilientDatabaseCache(DatabaseCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._or(True, "add", key, value, timeout, version)  # as ResilientRedisCache
 
+    def _base_set(self, mode, key, value, timeout=DEFAULT_TIMEOUT):
+        stored = super()._base_set(mode, key, value, timeout)  # type: ignore[misc]  # private
+        if not stored and mode == "set":
+            # Django's database cache drops a write the database refuses without a word (for
+            # "set", False means nothing else): logged here as every other failure is.
+            self._failed("set", DatabaseError("the database refused the write"))
+        return stored
+
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._or(False, "touch", key, timeout, version)
 
