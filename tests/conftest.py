@@ -61,6 +61,34 @@ def _clear_cache():
 
 
 @pytest.fixture
+def officer():
+    """An officer of Göteborg with two-factor authentication, as every officer must have.
+
+    The suite's default officer; a module that needs another (one without two-factor, one of
+    another municipality) defines its own ``officer``, which takes precedence.
+    """
+    from tests.factories import mfa_officer
+
+    return mfa_officer("goteborg")
+
+
+@pytest.fixture
+def boras_officer():
+    """An officer of Borås with two-factor authentication."""
+    from tests.factories import mfa_officer
+
+    return mfa_officer("boras")
+
+
+@pytest.fixture
+def member():
+    """A member of Göteborg's council (Got United), civil society side, with two-factor."""
+    from tests.factories import CouncilMembershipFactory, with_mfa
+
+    return with_mfa(CouncilMembershipFactory().user)
+
+
+@pytest.fixture
 def english(client):
     """A client that has chosen English with the language switch."""
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})

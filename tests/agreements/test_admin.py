@@ -1,10 +1,10 @@
 """Agreement content can be edited in the admin, and every change is kept."""
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 
 from agreements.models import Agreement, Principle
+from tests.factories import with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def editor(client):
     user = get_user_model().objects.create_superuser("redaktor", "r@example.se", "x" * 12)
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
+    with_mfa(user)
     client.force_login(user)
     return user
 

@@ -25,7 +25,7 @@ from tests.factories import (
     mfa_officer,
     with_mfa,
 )
-from tests.followup.test_evaluation_views import closed_cycle, publish
+from tests.followup.worlds import closed_cycle, publish
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,8 @@ from django.urls import reverse
 
 from agreements.models import Agreement
 from followup import services
-from tests.factories import CouncilMembershipFactory, OfficerRoleFactory, UserFactory
-
-from .test_evaluation_views import closed_cycle, publish, with_mfa
+from tests.factories import CouncilMembershipFactory, UserFactory, with_mfa
+from tests.followup.worlds import closed_cycle, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +30,6 @@ def _my_pages(client, user) -> str:
     response = client.get(reverse("organisations:dashboard"))
     assert response.status_code == 200
     return response.content.decode()
-
-
-@pytest.fixture
-def officer():
-    return with_mfa(OfficerRoleFactory().user)
 
 
 def test_a_member_sees_the_draft_waiting_for_review_then_their_approval(

@@ -5,39 +5,27 @@ import io
 import os
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from agreements.models import Agreement, Municipality
+from agreements.models import Agreement
 from followup import pdf, services
 from followup.models import Cycle, Evaluation, EvaluationApproval, EvaluationComment
 from followup.report_forms import SECTION_LABELS
 from followup.views.public import PDF_LABELS
 from tests.factories import (
-    AccessionFactory,
     CouncilMembershipFactory,
     OfficerRoleFactory,
-    RepresentativeFactory,
     UserFactory,
+    with_mfa,
 )
+from tests.followup.worlds import closed_cycle, open_cycle_with_report, publish
+from tests.pages import said
 
 pytestmark = pytest.mark.django_db
-
-
-def with_mfa(user):
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return user
-
-
-def said(response, message) -> bool:
-    with translation.override("sv"):
-        return escape(str(message)) in response.content.decode()
 
 
 @pytest.fixture(autouse=True)
@@ -46,72 +34,6 @@ def pdf_storage(tmp_path, monkeypatch):
     monkeypatch.setattr(
         Evaluation._meta.get_field("pdf"), "storage", FileSystemStorage(location=tmp_path)
     )
-
-
-def open_cycle_with_report(django_capture_on_commit_callbacks):
-    """A Göteborg follow-up, open, with one organisation's report submitted."""
-    goteborg = Agreement.objects.get(slug="goteborg")
-    rep = RepresentativeFactory()
-    AccessionFactory(organisation=rep.organisation)
-    rule = goteborg.current_version.followup_rules.get(kind="followup")
-    cycle = services.cycle_create(
-        agreement=goteborg,
-        rule=rule,
-        actor=OfficerRoleFactory(municipality=goteborg.municipality).user,
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.cycle_open(cycle=cycle, actor=cycle.created_by)
-    report = cycle.reports.get(organisation=rep.organisation)
-    answers = [
-        services.AnswerInput(question_id=q.pk, score=4, comment="Bra samarbete i år.")
-        for q in cycle.questions.all()
-        if q.asks(report.group) and q.answer_kind == "scale"
-    ]
-    services.report_save(
-        report=report, actor=rep.user, answers=answers, based_on_revision=0, submit=True
-    )
-    cycle.refresh_from_db()
-    cycle.rep = rep
-    return cycle
-
-
-def closed_cycle(django_capture_on_commit_callbacks):
-    cycle = open_cycle_with_report(django_capture_on_commit_callbacks)
-    services.cycle_close(cycle=cycle, actor=cycle.created_by)
-    cycle.refresh_from_db()
-    return cycle
-
-
-def publish(cycle, officer, member, django_capture_on_commit_callbacks):
-    """Write, review, approve and publish through the services (the PDF is rendered at once)."""
-    services.evaluation_update(
-        cycle=cycle,
-        actor=officer,
-        summary="Samverkan har fungerat väl.",
-        conclusions="Fortsätt dialogen.",
-        recommendations="Fler möten.",
-    )
-    services.evaluation_send_to_council(cycle=cycle, actor=officer)
-    services.evaluation_approve(cycle=cycle, actor=member)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.evaluation_publish(cycle=cycle, actor=officer)
-    cycle.refresh_from_db()
-    return cycle
-
-
-@pytest.fixture
-def officer():
-    return with_mfa(OfficerRoleFactory().user)
-
-
-@pytest.fixture
-def member():
-    return with_mfa(CouncilMembershipFactory().user)
-
-
-@pytest.fixture
-def boras_officer():
-    return with_mfa(OfficerRoleFactory(municipality=Municipality.objects.get(slug="boras")).user)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core import mail
 from django.db import connection
@@ -25,16 +24,10 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    with_mfa,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _add_totp(user):
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return user
 
 
 @pytest.fixture
@@ -45,14 +38,6 @@ def goteborg():
 @pytest.fixture
 def followup_rule(goteborg):
     return goteborg.current_version.followup_rules.get(kind="followup")
-
-
-@pytest.fixture
-def officer():
-    """An officer of Göteborg with two-factor authentication."""
-    return _add_totp(
-        OfficerRoleFactory(municipality=Municipality.objects.get(slug="goteborg")).user
-    )
 
 
 @pytest.fixture
@@ -189,7 +174,7 @@ def test_users_who_are_not_officers_are_refused(
 def test_officer_of_another_municipality_is_refused(
     client, targets, django_capture_on_commit_callbacks
 ):
-    boras_officer = _add_totp(
+    boras_officer = with_mfa(
         OfficerRoleFactory(municipality=Municipality.objects.get(slug="boras")).user
     )
     client.force_login(boras_officer)

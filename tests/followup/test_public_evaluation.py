@@ -1,7 +1,10 @@
 """Published evaluations for everyone: the frozen page, its PDF, the agreement page's list."""
 
+from types import SimpleNamespace
+
 import pytest
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -9,35 +12,55 @@ from django.utils.html import escape
 
 from agreements.models import Agreement
 from followup.models import Answer, Cycle, Evaluation
-from tests.factories import CouncilMembershipFactory, OfficerRoleFactory
-from tests.followup.test_evaluation_views import closed_cycle, publish, with_mfa
+from tests.factories import CouncilMembershipFactory, OfficerRoleFactory, with_mfa
+from tests.followup.worlds import closed_cycle, publish
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def pdf_storage(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def pdf_storage(tmp_path_factory):
+    """Rendered PDFs go to a temporary directory for the module (the published world's PDF is
+    rendered once, below)."""
     from django.core.files.storage import FileSystemStorage
 
-    monkeypatch.setattr(
-        Evaluation._meta.get_field("pdf"), "storage", FileSystemStorage(location=tmp_path)
-    )
+    field = Evaluation._meta.get_field("pdf")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(field, "storage", FileSystemStorage(location=tmp_path_factory.mktemp("pdf")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def published_world(django_db_setup, django_db_blocker, pdf_storage):
+    """A published Göteborg evaluation with its PDF, built once for the module.
+
+    Rendering the PDF is the slow part, and every test here only reads the world or changes it
+    inside its own transaction: so the world is made in a transaction of the module's, which each
+    test's transaction nests in (as Django's ``TestCase.setUpTestData``), and rolled back after
+    the module's last test.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        officer = with_mfa(OfficerRoleFactory().user)
+        member = with_mfa(CouncilMembershipFactory().user)
+        cycle = publish(closed_cycle(), officer, member)
+        yield SimpleNamespace(cycle_pk=cycle.pk, officer_pk=officer.pk)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _uses_module_storage(pdf_storage):
+    """Every test reads PDFs from the module's directory (the published world's PDF is there)."""
 
 
 @pytest.fixture
-def officer():
-    return with_mfa(OfficerRoleFactory().user)
+def officer(published_world):
+    return get_user_model().objects.get(pk=published_world.officer_pk)
 
 
 @pytest.fixture
-def member():
-    return with_mfa(CouncilMembershipFactory().user)
-
-
-@pytest.fixture
-def published(officer, member, django_capture_on_commit_callbacks):
-    cycle = closed_cycle(django_capture_on_commit_callbacks)
-    return publish(cycle, officer, member, django_capture_on_commit_callbacks)
+def published(published_world):
+    """The published cycle, read afresh for each test (a test's changes are rolled back)."""
+    return Cycle.objects.get(pk=published_world.cycle_pk)
 
 
 def page_url(cycle, slug="goteborg"):

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,22 +21,11 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    with_mfa,
 )
+from tests.pages import said
 
 pytestmark = pytest.mark.django_db
-
-
-def _with_mfa(user):
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return user
-
-
-def said(response, message) -> bool:
-    """Whether the page shows the message, as the request's language (Swedish) renders it."""
-    with translation.override("sv"):
-        return escape(str(message)) in response.content.decode()
 
 
 def _cycle(agreement, *, extra_questions=True, django_capture_on_commit_callbacks=None):
@@ -337,13 +325,13 @@ def test_removed_representative_is_refused(client, report, rep):
 
 def test_officer_of_another_municipality_is_refused(client, report):
     boras = Municipality.objects.get(slug="boras")
-    client.force_login(_with_mfa(OfficerRoleFactory(municipality=boras).user))
+    client.force_login(with_mfa(OfficerRoleFactory(municipality=boras).user))
     assert client.get(report.get_absolute_url()).status_code == 403
     assert client.post(report.get_absolute_url(), _data(report)).status_code == 403
 
 
 def test_officer_of_the_municipality_reads_but_cannot_file(client, report):
-    client.force_login(_with_mfa(OfficerRoleFactory().user))
+    client.force_login(with_mfa(OfficerRoleFactory().user))
     before = _state(report)
     response = client.get(report.get_absolute_url())
     assert response.status_code == 200
@@ -360,7 +348,7 @@ def test_unit_officer_files_the_units_report_with_mfa(client, goteborg, cycle):
     response = client.get(report.get_absolute_url())
     assert response.status_code == 302  # to activate two-factor authentication first
     assert response.url == reverse("mfa_activate_totp")
-    _with_mfa(user)
+    with_mfa(user)
     response = client.get(report.get_absolute_url())
     assert response.status_code == 200
     assert 'name="revision"' in response.content.decode()
@@ -388,7 +376,7 @@ def test_my_reports_lists_what_the_user_can_file(client, report, rep, goteborg):
 
 
 def test_my_reports_lists_council_and_unit_reports(client, cycle):
-    member = _with_mfa(CouncilMembershipFactory().user)
+    member = with_mfa(CouncilMembershipFactory().user)
     council_report = Report.objects.create(cycle=cycle, group="council", council_member=member)
     unit = MunicipalUnitFactory()
     OfficerRoleFactory(user=member, unit=unit)

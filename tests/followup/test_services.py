@@ -18,6 +18,7 @@ from tests.factories import (
     OfficerRoleFactory,
     RepresentativeFactory,
 )
+from tests.followup.worlds import answers_for
 
 pytestmark = pytest.mark.django_db
 
@@ -116,14 +117,6 @@ def test_opening_invites_every_respondent(open_cycle):
     assert groups == ["organisations", "units"]  # Göteborg asks no council questions
     assert len(mail.outbox) == 2
     assert open_cycle.rep.user.email in [m.to[0] for m in mail.outbox]
-
-
-def answers_for(report, score=4):
-    return [
-        services.AnswerInput(question_id=q.pk, score=score, comment="Bra dialog.")
-        for q in report.cycle.questions.all()
-        if q.asks(report.group) and q.answer_kind == "scale"
-    ]
 
 
 def test_draft_submit_and_lock(open_cycle):

@@ -2,7 +2,6 @@
 workspace: without an authenticator they are sent to allauth's page to activate one."""
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -15,17 +14,12 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    with_mfa,
 )
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"  # UserFactory's password
-
-
-def _add_totp(user):
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
 
 
 @pytest.fixture
@@ -80,7 +74,7 @@ def test_officer_without_mfa_is_sent_to_activate_it_and_nothing_changes(client, 
 
 
 def test_officer_with_an_authenticator_reaches_the_workspace(client, officer, pending):
-    _add_totp(officer)
+    with_mfa(officer)
     free_organisation = OrganisationFactory()
     client.force_login(officer)
 
@@ -107,7 +101,7 @@ def test_other_roles_that_need_mfa_are_sent_to_activate_it_first(client, role):
     assert response["Location"] == reverse("mfa_activate_totp")
 
     # With MFA they get through the MFA check, and are refused because they are not officers.
-    _add_totp(user)
+    with_mfa(user)
     assert client.get(reverse("organisations:officer")).status_code == 403
 
 
@@ -144,7 +138,7 @@ def test_officer_can_reach_the_mfa_activation_page(client, officer):
 
 
 def test_officer_who_activated_mfa_is_asked_for_a_code_at_login(client, officer):
-    _add_totp(officer)
+    with_mfa(officer)
     response = client.post(reverse("account_login"), {"login": officer.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")

@@ -4,7 +4,6 @@ decisions on accessions signed online."""
 import datetime
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -26,11 +25,11 @@ from organisations.officer_forms import (
 from tests.factories import (
     AccessionFactory,
     CouncilMembershipFactory,
-    OfficerRoleFactory,
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
     minimal_pdf,
+    with_mfa,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,24 +39,6 @@ PDF = minimal_pdf()  # a real PDF: the form opens it and looks for active conten
 
 def _municipality(slug: str) -> Municipality:
     return Municipality.objects.get(slug=slug)
-
-
-def _with_mfa(user):
-    Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return user
-
-
-@pytest.fixture
-def officer():
-    """An officer of Göteborg with an authenticator app."""
-    return _with_mfa(OfficerRoleFactory(municipality=_municipality("goteborg")).user)
-
-
-@pytest.fixture
-def boras_officer():
-    return _with_mfa(OfficerRoleFactory(municipality=_municipality("boras")).user)
 
 
 @pytest.fixture
@@ -330,7 +311,7 @@ def test_representatives_and_other_users_are_refused_every_officer_url(client):
     own_representative = accession.organisation.representatives.get().user
     other_representative = RepresentativeFactory().user
     plain_user = UserFactory()
-    council_member = _with_mfa(CouncilMembershipFactory().user)
+    council_member = with_mfa(CouncilMembershipFactory().user)
     for user in (own_representative, other_representative, plain_user, council_member):
         client.force_login(user)
         for method, url in _workspace_urls(accession):

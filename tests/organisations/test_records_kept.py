@@ -32,7 +32,7 @@ from tests.factories import (
     UserFactory,
     with_mfa,
 )
-from tests.followup.test_services import answers_for
+from tests.followup.worlds import answers_for
 from tests.organisations.test_privacy import signed_accession
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,6 @@
 """Registering an organisation, editing it, the duplicate check, and the user's own pages."""
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +21,7 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    mfa_officer,
     valid_organisation_number,
 )
 
@@ -29,15 +29,6 @@ pytestmark = pytest.mark.django_db
 
 CREATE_URL = reverse("organisations:create")
 DASHBOARD_URL = reverse("organisations:dashboard")
-
-
-def officer_of(slug: str):
-    """An officer of the municipality, with two-factor authentication activated."""
-    role = OfficerRoleFactory(municipality=Municipality.objects.get(slug=slug))
-    Authenticator.objects.create(
-        user=role.user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
-    return role.user
 
 
 def organisation_data(**overrides) -> dict:
@@ -274,7 +265,7 @@ def test_dashboard_offers_reconfirmation_when_the_agreement_has_a_new_version(cl
 
 
 def test_dashboard_links_officers_to_their_workspace(client):
-    officer = officer_of("goteborg")
+    officer = mfa_officer("goteborg")
     client.force_login(officer)
     html = client.get(DASHBOARD_URL).content.decode()
     assert reverse("organisations:officer") in html
@@ -364,7 +355,7 @@ def test_officers_of_the_municipality_see_the_change_history(client):
     client.force_login(rep.user)
     areas = list(ActivityArea.objects.values_list("pk", flat=True)[:2])
     client.post(edit_url(organisation), data_of(organisation, city="Mölndal", activity_areas=areas))
-    officer = officer_of("goteborg")
+    officer = mfa_officer("goteborg")
     client.force_login(officer)
     response = client.get(edit_url(organisation))
     assert response.status_code == 200
@@ -384,7 +375,7 @@ def test_edit_refuses_outsiders(client):
     client.force_login(RepresentativeFactory().user)  # a representative of another organisation
     assert client.get(url).status_code == 403
     assert client.post(url, data_of(organisation, city="X")).status_code == 403
-    client.force_login(officer_of("boras"))  # an officer of another municipality
+    client.force_login(mfa_officer("boras"))  # an officer of another municipality
     assert client.get(url).status_code == 403
     organisation.refresh_from_db()
     assert organisation.city != "X"

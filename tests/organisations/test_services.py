@@ -17,6 +17,7 @@ from tests.factories import (
     OrganisationFactory,
     RepresentativeFactory,
     UserFactory,
+    with_mfa,
 )
 
 pytestmark = pytest.mark.django_db
@@ -298,13 +299,10 @@ def test_deleting_an_account_keeps_the_accession(rep, officer):
 
 
 def test_accessions_cannot_be_deleted_in_the_admin(client):
-    from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.create_superuser("root", "root@example.se", "x" * 12)
-    Authenticator.objects.create(
-        user=admin, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
+    with_mfa(admin)
     client.force_login(admin)
     accession = AccessionFactory()
     assert client.get(f"/admin/organisations/accession/{accession.pk}/delete/").status_code == 403
@@ -342,7 +340,6 @@ def test_the_asker_hears_the_answer(rep, django_capture_on_commit_callbacks):
 def test_signatories_of_an_earlier_version_are_invited_to_reconfirm(
     client, django_capture_on_commit_callbacks
 ):
-    from allauth.mfa.models import Authenticator
 
     boras = Agreement.objects.get(slug="boras")
     rep = RepresentativeFactory(organisation__municipality=boras.municipality)
@@ -353,9 +350,7 @@ def test_signatories_of_an_earlier_version_are_invited_to_reconfirm(
     )
     AccessionFactory(organisation__municipality=boras.municipality)  # on the current version
     officer = OfficerRoleFactory(municipality=boras.municipality).user
-    Authenticator.objects.create(
-        user=officer, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
+    with_mfa(officer)
     client.force_login(officer)
     assert "Ask them to re-confirm" in client.get("/handlaggare/").content.decode() or (
         "Be dem bekräfta" in client.get("/handlaggare/").content.decode()
@@ -368,8 +363,6 @@ def test_signatories_of_an_earlier_version_are_invited_to_reconfirm(
     assert len(mail.outbox) == 1
     # An officer of another municipality may not.
     other = OfficerRoleFactory().user
-    Authenticator.objects.create(
-        user=other, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
+    with_mfa(other)
     client.force_login(other)
     assert client.post("/handlaggare/bekraftelser/boras/").status_code == 403

@@ -1,9 +1,8 @@
 """The admin is reached through the site's login and only with two-factor authentication."""
 
 import pytest
-from allauth.mfa.models import Authenticator
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -11,9 +10,7 @@ pytestmark = pytest.mark.django_db
 def staff(mfa: bool):
     user = UserFactory(is_staff=True, is_superuser=True)
     if mfa:
-        Authenticator.objects.create(
-            user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-        )
+        with_mfa(user)
     return user
 
 
