@@ -1,11 +1,15 @@
 """demo/texts.py: the demo generators' texts, read from demo/data/*.toml and checked."""
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from demo import texts
 from demo.texts import DemoDataError, State
+from organisations.models import Organisation
 
 
 def broken_copy(tmp_path: Path, source: Path, old: str, new: str) -> Path:
@@ -129,3 +133,27 @@ def test_national_data_is_checked(tmp_path, old, new, problem):
     with pytest.raises(DemoDataError, match=r"national\.toml: ") as excinfo:
         texts.national_texts(path)
     assert problem in str(excinfo.value)
+
+
+@pytest.mark.django_db
+def test_a_broken_file_stops_load_demo_before_it_writes(tmp_path, monkeypatch):
+    path = broken_copy(tmp_path, texts.DEMO_FILE, 'state = "pending"', 'state = "pendng"')
+    monkeypatch.setattr(
+        "demo.management.commands.load_demo.demo_texts", lambda: texts.demo_texts(path)
+    )
+    with pytest.raises(CommandError, match="unknown state 'pendng'"):
+        call_command("load_demo", "--force", stdout=io.StringIO())
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_writes_the_texts_of_its_data_file():
+    call_command("load_demo", "--force", stdout=io.StringIO())
+    demo = texts.demo_texts()
+    boras = demo.municipalities[0]
+    spec = boras.organisations[0]
+    organisation = Organisation.objects.get(municipality__slug="boras", name=spec.name)
+    assert organisation.description == f"{spec.description} {demo.description_suffix}"
+    assert organisation.contact_name == demo.contact_name
+    rejected = Organisation.objects.get(accessions__status="rejected")
+    assert rejected.accessions.get().rejection_reason == demo.rejection_reason

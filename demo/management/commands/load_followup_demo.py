@@ -57,12 +57,8 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from agreements.models import Agreement, AgreementVersion, Body
-from demo.management.commands.load_demo import (
-    DEMO_PASSWORD,
-    MUNICIPALITIES,
-    RECOVERY_CODES,
-    TOTP_SECRET,
-)
+from demo.management.commands.load_demo import DEMO_PASSWORD, RECOVERY_CODES, TOTP_SECRET
+from demo.texts import demo_texts
 from followup import services
 from followup.compile import CompiledEvaluation, compile_evaluation
 from followup.models import (
@@ -94,7 +90,7 @@ NOT_LOADED = "Run `manage.py load_demo` first. Missing: "
 
 DEMO_REPRESENTATIVE = "representant@demo.example"
 GOTEBORG_COUNCIL_MEMBER = "samrad@demo.example"
-OFFICERS = {m.slug: m.officer_email for m in MUNICIPALITIES}
+OFFICERS = {m.slug: m.officer_email for m in demo_texts().municipalities}
 
 MUNICIPALITY = CouncilMembership.Side.MUNICIPALITY
 CIVIL_SOCIETY = CouncilMembership.Side.CIVIL_SOCIETY
