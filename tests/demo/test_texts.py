@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from demo import texts
 from demo.texts import DemoDataError, State
+from followup.models import Evaluation, EvaluationComment
 from organisations.models import Organisation
 
 
@@ -157,3 +158,19 @@ def test_load_demo_writes_the_texts_of_its_data_file():
     assert organisation.contact_name == demo.contact_name
     rejected = Organisation.objects.get(accessions__status="rejected")
     assert rejected.accessions.get().rejection_reason == demo.rejection_reason
+
+
+@pytest.mark.django_db
+def test_load_followup_demo_writes_the_texts_of_its_data_file(settings, tmp_path):
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path  # the rendered PDFs
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_followup_demo", stdout=io.StringIO())
+    followup = texts.followup_texts()
+    comments = set(EvaluationComment.objects.values_list("text", flat=True))
+    assert followup.review.summary_comment in comments
+    boras = followup.plans[0]
+    evaluation = Evaluation.objects.get(
+        cycle__agreement__slug="boras", summary__contains=boras.findings[0]
+    )
+    assert boras.forum in evaluation.conclusions
