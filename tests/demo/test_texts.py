@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from demo import texts
+from demo import national_data, texts
 from demo.texts import DemoDataError, State
 from followup.models import Evaluation, EvaluationComment
 from organisations.models import Organisation
@@ -174,3 +174,16 @@ def test_load_followup_demo_writes_the_texts_of_its_data_file(settings, tmp_path
         cycle__agreement__slug="boras", summary__contains=boras.findings[0]
     )
     assert boras.forum in evaluation.conclusions
+
+
+@pytest.mark.django_db
+def test_generate_national_data_writes_the_texts_of_its_data_file():
+    national = texts.national_texts()
+    counts = national_data.Counts(municipalities=5, organisations=40, big_cycle_reports=10, years=2)
+    national_data.generate(seed=3, counts=counts)
+    generated = Organisation.objects.filter(email__endswith=f"@{national_data.MARK_DOMAIN}")
+    assert set(generated.values_list("description", flat=True)) == {
+        national.organisation_description
+    }
+    name = generated.first().name
+    assert name.split()[0] in national.organisation_kinds
