@@ -14,6 +14,10 @@ generated organisations' and accounts' e-mail addresses end in ``@generated.exam
 Rows are written with ``bulk_create`` in batches, bypassing the services on purpose: the
 services' audit rows, e-mails and locks are per click, and a data set of this size is not made of
 clicks. Nothing here runs in the portal itself; ``manage.py generate_national_data`` calls it.
+
+``generate()`` runs one function per step (agreements, organisations, accessions, cycles,
+reports, the published evaluation), each timed. The names it makes up and the fixed texts of its
+rows are data, in demo/data/national.toml (docs/demo-data.md), read by demo/texts.py.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import datetime
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,8 +36,9 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from agreements import services as agreement_services
-from agreements.models import Agreement, Municipality
+from agreements.models import Agreement, AgreementVersion, Municipality
 from core.pagecache import public_data_changed
+from demo.texts import NationalTexts, national_texts
 from followup.compile import compile_evaluation
 from followup.models import (
     Answer,
@@ -71,33 +77,6 @@ REFUSED_REAL_DATA = (
     "(after migrate and load_agreements), or pass --force if this really is a test database."
 )
 NO_AGREEMENTS = "Load the agreements first: manage.py load_agreements."
-
-PLACE_HEADS = [
-    "Ek", "Björk", "Sjö", "Berg", "Lind", "Stor", "Norr", "Söder", "Väster", "Öster",
-    "Fors", "Hed", "Ask", "Gran", "Sand", "Strand", "Al", "Hassel", "Lövs", "Rönn",
-]  # fmt: skip
-PLACE_TAILS = [
-    "by", "köping", "holm", "vik", "dal", "berga", "sund", "hamn", "ås", "torp",
-    "näs", "fors", "lunda", "stad", "bo",
-]  # fmt: skip
-ORGANISATION_KINDS = [
-    "Föreningen", "Idrottsklubben", "Kulturföreningen", "Stiftelsen", "Scoutkåren",
-    "Hyresgästföreningen", "Pensionärsföreningen", "Studiecirkeln", "Kooperativet",
-    "Nätverket", "Församlingen", "Fritidsgården", "Musikföreningen", "Hembygdsföreningen",
-]  # fmt: skip
-ORGANISATION_NAMES = [
-    "Gemenskap", "Solrosen", "Framtid", "Grönskan", "Brobyggarna", "Läxhjälpen",
-    "Ungdomskraft", "Fotbollsvännerna", "Tillsammans", "Kompassen", "Livsglädje",
-    "Mötesplatsen", "Kvinnojouren", "Nattvandrarna", "Matkassen", "Språkcaféet",
-    "Kulturbron", "Seniorerna", "Friluftsfrämjandet", "Ridklubben", "Schackklubben",
-    "Körsångarna", "Vänskapen", "Trädgården", "Båtklubben", "Dansglädje",
-]  # fmt: skip
-COMMENTS = [
-    "Samverkan har blivit bättre sedan förra året, men vi behöver fler mötesplatser.",
-    "Vi har haft bra kontakt med förvaltningen om lokaler.",
-    "Dialogforumet var givande och vi vill att det blir två gånger om året.",
-    "Det är svårt att hinna med som ideell organisation när ansökningstiderna är korta.",
-]
 
 
 @dataclass
@@ -174,8 +153,8 @@ def _bulk(model, objects: Iterable) -> int:
     return total
 
 
-def _place_names(rng: random.Random, count: int) -> list[str]:
-    names = [head + tail for head in PLACE_HEADS for tail in PLACE_TAILS]
+def _place_names(rng: random.Random, count: int, texts: NationalTexts) -> list[str]:
+    names = [head + tail for head in texts.place_heads for tail in texts.place_tails]
     rng.shuffle(names)
     result = []
     for i in range(count):
@@ -184,7 +163,7 @@ def _place_names(rng: random.Random, count: int) -> list[str]:
     return result
 
 
-def _clone_agreements(rng: random.Random, count: int) -> list[Agreement]:
+def _clone_agreements(rng: random.Random, count: int, texts: NationalTexts) -> list[Agreement]:
     """Agreements under generated names, each a copy of one loaded agreement's structure."""
     data_dir = settings.AGREEMENT_DATA_DIR
     themes_file = agreement_services.read_themes_file(
@@ -199,12 +178,12 @@ def _clone_agreements(rng: random.Random, count: int) -> list[Agreement]:
     syncer = agreement_services._Syncer(report)
     themes = agreement_services._sync_themes(syncer, themes_file)
     agreements = []
-    for i, place in enumerate(_place_names(rng, count)):
+    for i, place in enumerate(_place_names(rng, count, texts)):
         template = templates[i % len(templates)]
         slug = SLUG_PREFIX + slugify(place)
         municipality = template.municipality.model_copy(
             update={
-                "name": f"{place} kommun",
+                "name": texts.municipality_name.format(place=place),
                 "short_name": place,
                 "slug": slug,
                 "website": None,
@@ -215,21 +194,52 @@ def _clone_agreements(rng: random.Random, count: int) -> list[Agreement]:
                 "slug": slug,
                 "order": 100 + i,
                 "municipality": municipality,
-                "title": f"Överenskommelse om samverkan i {place}",
+                "title": texts.agreement_title.format(place=place),
             }
         )
         agreements.append(agreement_services._sync_agreement(syncer, data, themes))
     return agreements
 
 
-def _organisation_names(rng: random.Random, place: str, count: int) -> list[str]:
+def _organisation_names(
+    rng: random.Random, place: str, count: int, texts: NationalTexts
+) -> list[str]:
     seen: dict[str, int] = {}
     names = []
     for _i in range(count):
-        name = f"{rng.choice(ORGANISATION_KINDS)} {rng.choice(ORGANISATION_NAMES)} i {place}"
+        kind = rng.choice(texts.organisation_kinds)
+        name = texts.organisation_name.format(
+            kind=kind, name=rng.choice(texts.organisation_names), place=place
+        )
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name} {seen[name]}")
     return names
+
+
+@dataclass
+class _Run:
+    """What the steps of one run share: its inputs, and what each step made for the next ones."""
+
+    rng: random.Random
+    counts: Counts
+    texts: NationalTexts
+    result: Result
+    clock: _Clock
+    progress: Callable[[str], None]
+    now: datetime.datetime
+    this_year: int
+    agreements: list[Agreement] = field(default_factory=list)  # the generated ones
+    versions: dict[int, AgreementVersion] = field(default_factory=dict)  # current, by agreement
+    organisations: list[tuple[int, int]] = field(default_factory=list)  # (pk, municipality)
+    active_by_agreement: dict[int, list[int]] = field(default_factory=dict)  # organisations
+    officer: Any = None
+    cycles: list[Cycle] = field(default_factory=list)
+    published: Cycle | None = None  # the cycle whose evaluation is published
+
+    @property
+    def big(self) -> Agreement:
+        """The largest municipality's agreement: the first generated one."""
+        return self.agreements[0]
 
 
 def generate(
@@ -239,262 +249,309 @@ def generate(
     counts: Counts | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> Result:
-    """Write the data set (``counts`` overrides ``scale``).
+    """Write the data set (``counts`` overrides ``scale``), one step after another.
 
-    The caller checks ``real_data()`` and ``is_generated()`` first.
+    The caller checks ``real_data()`` and ``is_generated()`` first. ``Result.timings`` holds
+    the seconds of each step, by name (the benchmark prints them).
     """
-    rng = random.Random(seed)  # noqa: S311 (made-up data, not security)
-    counts = counts or Counts.at_scale(scale)
     result = Result()
-    now = timezone.now()
-    this_year = timezone.localdate().year
-    clock = _Clock(result.timings)
-
+    run = _Run(
+        rng=random.Random(seed),  # noqa: S311 (made-up data, not security)
+        counts=counts or Counts.at_scale(scale),
+        texts=national_texts(),
+        result=result,
+        clock=_Clock(result.timings),
+        progress=progress,
+        now=timezone.now(),
+        this_year=timezone.localdate().year,
+    )
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        # Municipalities and agreements: the loaded ones stay, the rest are generated.
-        loaded = Agreement.objects.count()
-        agreements = _clone_agreements(rng, max(1, counts.municipalities - loaded))
-        result.municipalities = loaded + len(agreements)
-        clock.lap("agreements")
-        progress(f"{result.municipalities} municipalities with agreements")
-
-        # Organisations: the first generated municipality is the largest (it has the cycle with
-        # the most reports); the others share the rest.
-        big, others = agreements[0], agreements[1:] or agreements[:1]
-        share = {big.pk: counts.big_cycle_reports}
-        rest = max(0, counts.organisations - counts.big_cycle_reports)
-        for i, agreement in enumerate(others):
-            share[agreement.pk] = (
-                share.get(agreement.pk, 0)
-                + rest // len(others)
-                + (1 if i < rest % len(others) else 0)
-            )
-        areas = list(ActivityArea.objects.values_list("pk", flat=True))
-        legal_forms = LegalForm.values
-        organisations = []
-        n = 0
-        for agreement in agreements:
-            municipality = agreement.municipality
-            for name in _organisation_names(rng, municipality.short_name, share[agreement.pk]):
-                n += 1
-                organisations.append(
-                    Organisation(
-                        name=name,
-                        organisation_number=organisation_number(n),
-                        legal_form=rng.choice(legal_forms),
-                        municipality_id=municipality.pk,
-                        email=f"info{n}@{MARK_DOMAIN}",
-                        city=municipality.short_name,
-                        description="En förening som finns bara i testdata.",
-                        created_at=now - datetime.timedelta(days=rng.randint(30, 3650)),
-                    )
-                )
-        result.organisations = _bulk(Organisation, organisations)
-        organisations = list(
-            Organisation.objects.filter(email__endswith=f"@{MARK_DOMAIN}")
-            .order_by("pk")
-            .values_list("pk", "municipality_id")
-        )
-        through = Organisation.activity_areas.through
-        _bulk(
-            through,
-            (
-                through(organisation_id=pk, activityarea_id=area)
-                for pk, _m in organisations
-                for area in rng.sample(areas, k=min(len(areas), rng.randint(1, 3)))
-            ),
-        )
-        clock.lap("organisations")
-        progress(f"{result.organisations} organisations")
-
-        # Accessions: two per organisation, an earlier one (withdrawn or rejected) and the
-        # current one (active for most, else pending or withdrawn). All of the largest
-        # municipality's organisations are active, so that its cycle has one report each.
-        by_municipality = {a.municipality_id: a for a in agreements}
-        versions = {a.pk: a.current_version for a in agreements}
-        active_by_agreement: dict[int, list[int]] = {a.pk: [] for a in agreements}
-        accessions = []
-        for pk, municipality_id in organisations:
-            agreement = by_municipality[municipality_id]
-            version = versions[agreement.pk]
-            first = now - datetime.timedelta(days=rng.randint(400, 3650))
-            second = first + datetime.timedelta(days=rng.randint(30, 360))
-            earlier = rng.choice([Accession.Status.WITHDRAWN, Accession.Status.REJECTED])
-            roll = rng.random()
-            if agreement.pk == big.pk or roll < 0.88:
-                current = Accession.Status.ACTIVE
-            elif roll < 0.94:
-                current = Accession.Status.PENDING
-            else:
-                current = Accession.Status.WITHDRAWN
-            for status, signed in ((earlier, first), (current, second)):
-                decided = signed + datetime.timedelta(days=rng.randint(1, 20))
-                accessions.append(
-                    Accession(
-                        organisation_id=pk,
-                        agreement_id=agreement.pk,
-                        version_id=version.pk,
-                        status=status,
-                        source=rng.choice(Accession.Source.values),
-                        declaration_text="Organisationen ansluter sig till överenskommelsen.",
-                        basis=Accession.Basis.SIGNATORY,
-                        signer_name="Testa Testsson",
-                        signer_title="Ordförande",
-                        signed_at=signed,
-                        decided_at=None if status == Accession.Status.PENDING else decided,
-                        rejection_reason=(
-                            "Uppgifterna kunde inte styrkas."
-                            if status == Accession.Status.REJECTED
-                            else ""
-                        ),
-                        withdrawn_at=decided if status == Accession.Status.WITHDRAWN else None,
-                    )
-                )
-            if current == Accession.Status.ACTIVE:
-                active_by_agreement[agreement.pk].append(pk)
-        result.accessions = _bulk(Accession, accessions)
-        clock.lap("accessions")
-        progress(f"{result.accessions} accessions")
-
-        # Ten years of yearly follow-up: a closed cycle per year and agreement, one report per
-        # active signatory. The largest municipality's last cycle is answered and published;
-        # its current one is open.
-        officer = _officer(big)
-
-        def yearly_cycle(agreement_id: int, year: int, **state) -> Cycle:
-            return Cycle(
-                agreement_id=agreement_id,
-                version_id=versions[agreement_id].pk,
-                kind=Cycle.Kind.FOLLOWUP,
-                title=f"Årlig uppföljning {year}",
-                period_start=datetime.date(year, 1, 1),
-                period_end=datetime.date(year, 12, 31),
-                created_by=officer,
-                **state,
-            )
-
-        cycles = [
-            yearly_cycle(
-                agreement.pk,
-                year,
-                opens_on=datetime.date(year + 1, 1, 15),
-                deadline=datetime.date(year + 1, 3, 1),
-                status=Cycle.Status.CLOSED,
-                created_at=_aware(year + 1, 1, 10),
-                opened_at=_aware(year + 1, 1, 15),
-                closed_at=_aware(year + 1, 3, 2),
-            )
-            for agreement in agreements
-            for year in range(this_year - counts.years, this_year)
-        ]
-        cycles.append(
-            yearly_cycle(
-                big.pk,
-                this_year,
-                opens_on=timezone.localdate(),
-                deadline=timezone.localdate() + datetime.timedelta(days=42),
-                status=Cycle.Status.OPEN,
-                created_at=now,
-                opened_at=now,
-            )
-        )
-        result.cycles = _bulk(Cycle, cycles)
-        cycles = list(
-            Cycle.objects.filter(agreement__in=agreements).order_by("agreement", "period_start")
-        )
-        big_cycle = next(c for c in cycles if c.status == Cycle.Status.OPEN)
-        published = max(
-            (c for c in cycles if c.agreement_id == big.pk and c.status == Cycle.Status.CLOSED),
-            key=lambda c: c.period_start,
-        )
-        result.big_cycle_id, result.published_cycle_id = big_cycle.pk, published.pk
-        # Each cycle's history, as the services would have written it: created, opened, closed.
-        _bulk(
-            CycleEvent,
-            (
-                CycleEvent(cycle_id=cycle.pk, kind=kind, actor=officer, created_at=at)
-                for cycle in cycles
-                for kind, at in (
-                    (CycleEvent.Kind.CREATED, cycle.created_at),
-                    (CycleEvent.Kind.OPENED, cycle.opened_at),
-                    (CycleEvent.Kind.CLOSED, cycle.closed_at),
-                )
-                if at is not None
-            ),
-        )
-
-        # The questions each agreement's cycles ask, made once per agreement and copied.
-        questions_of: dict[int, list[Question]] = {}
-        for agreement in agreements:
-            template = Cycle(version=versions[agreement.pk])
-            questions_of[agreement.pk] = questions_from_agreement(template)
-        _bulk(
-            Question,
-            (
-                _copy_question(question, cycle.pk)
-                for cycle in cycles
-                for question in questions_of[cycle.agreement_id]
-            ),
-        )
-        clock.lap("cycles")
-
-        reports = []
-        for cycle in cycles:
-            for i, pk in enumerate(active_by_agreement[cycle.agreement_id]):
-                if cycle.status == Cycle.Status.OPEN:
-                    status = [Report.Status.SUBMITTED, Report.Status.DRAFT][i % 3 // 2]
-                    status = Report.Status.NOT_STARTED if i % 5 == 4 else status
-                else:
-                    status = Report.Status.SUBMITTED if i % 10 else Report.Status.NOT_STARTED
-                saved = None if status == Report.Status.NOT_STARTED else cycle.opens_on
-                reports.append(
-                    Report(
-                        cycle_id=cycle.pk,
-                        group=RespondentGroup.ORGANISATIONS,
-                        organisation_id=pk,
-                        status=status,
-                        revision=0 if saved is None else 1,
-                        updated_at=_aware(saved.year, saved.month, saved.day) if saved else None,
-                        submitted_at=(
-                            _aware(saved.year, saved.month, saved.day)
-                            if status == Report.Status.SUBMITTED
-                            else None
-                        ),
-                    )
-                )
-        result.reports = _bulk(Report, reports)
-        del reports
-        clock.lap("reports")
-        progress(f"{result.cycles} cycles, {result.reports} reports")
-
-        # The published evaluation: every submitted report of that cycle answered.
-        questions = [
-            q
-            for q in Question.objects.filter(cycle=published)
-            if RespondentGroup.ORGANISATIONS in q.respondent_groups
-        ]
-        submitted = Report.objects.filter(
-            cycle=published, status=Report.Status.SUBMITTED
-        ).values_list("pk", flat=True)
-        result.answers = _bulk(
-            Answer, (_answer(rng, report, q) for report in submitted for q in questions)
-        )
-        Evaluation.objects.create(
-            cycle=published,
-            summary="Uppföljningen visar att samverkan har utvecklats under året.",
-            conclusions="Organisationerna ser dialogforumet som den viktigaste mötesplatsen.",
-            recommendations="Fortsätt med två dialogforum om året.",
-            revision=1,
-            compiled_at=published.closed_at,
-            frozen_data=compile_evaluation(published).as_json(),
-            published_at=published.closed_at + datetime.timedelta(days=30),
-            published_by=officer,
-        )
-        Cycle.objects.filter(pk=published.pk).update(status=Cycle.Status.PUBLISHED)
-        clock.lap("evaluation")
-        public_data_changed()
-        progress(f"{result.answers} answers in the published evaluation")
+        _generate_agreements(run)
+        _generate_organisations(run)
+        _generate_accessions(run)
+        _generate_cycles(run)
+        _generate_reports(run)
+        _generate_evaluation(run)
     return result
+
+
+def _generate_agreements(run: _Run) -> None:
+    """Municipalities and agreements: the loaded ones stay, the rest are generated."""
+    loaded = Agreement.objects.count()
+    count = max(1, run.counts.municipalities - loaded)
+    run.agreements = _clone_agreements(run.rng, count, run.texts)
+    for agreement in run.agreements:
+        version = agreement.current_version
+        if version is None:  # _sync_agreement makes one; a clone without it is a bug
+            raise AssertionError(f"the generated agreement {agreement.slug} has no version")
+        run.versions[agreement.pk] = version
+    run.result.municipalities = loaded + len(run.agreements)
+    run.clock.lap("agreements")
+    run.progress(f"{run.result.municipalities} municipalities with agreements")
+
+
+def _organisation_shares(run: _Run) -> dict[int, int]:
+    """How many organisations each agreement's municipality gets: the first generated one is
+    the largest (it has the cycle with the most reports); the others share the rest."""
+    agreements, counts = run.agreements, run.counts
+    big, others = agreements[0], agreements[1:] or agreements[:1]
+    share = {big.pk: counts.big_cycle_reports}
+    rest = max(0, counts.organisations - counts.big_cycle_reports)
+    for i, agreement in enumerate(others):
+        share[agreement.pk] = (
+            share.get(agreement.pk, 0) + rest // len(others) + (1 if i < rest % len(others) else 0)
+        )
+    return share
+
+
+def _generate_organisations(run: _Run) -> None:
+    """Organisations with their activity areas, shared out between the municipalities."""
+    rng, texts = run.rng, run.texts
+    share = _organisation_shares(run)
+    areas = list(ActivityArea.objects.values_list("pk", flat=True))
+    legal_forms = LegalForm.values
+    organisations = []
+    n = 0
+    for agreement in run.agreements:
+        municipality = agreement.municipality
+        names = _organisation_names(rng, municipality.short_name, share[agreement.pk], texts)
+        for name in names:
+            n += 1
+            organisations.append(
+                Organisation(
+                    name=name,
+                    organisation_number=organisation_number(n),
+                    legal_form=rng.choice(legal_forms),
+                    municipality_id=municipality.pk,
+                    email=f"info{n}@{MARK_DOMAIN}",
+                    city=municipality.short_name,
+                    description=texts.organisation_description,
+                    created_at=run.now - datetime.timedelta(days=rng.randint(30, 3650)),
+                )
+            )
+    run.result.organisations = _bulk(Organisation, organisations)
+    run.organisations = list(
+        Organisation.objects.filter(email__endswith=f"@{MARK_DOMAIN}")
+        .order_by("pk")
+        .values_list("pk", "municipality_id")
+    )
+    through = Organisation.activity_areas.through
+    _bulk(
+        through,
+        (
+            through(organisation_id=pk, activityarea_id=area)
+            for pk, _m in run.organisations
+            for area in rng.sample(areas, k=min(len(areas), rng.randint(1, 3)))
+        ),
+    )
+    run.clock.lap("organisations")
+    run.progress(f"{run.result.organisations} organisations")
+
+
+def _generate_accessions(run: _Run) -> None:
+    """Two per organisation, an earlier one (withdrawn or rejected) and the current one (active
+    for most, else pending or withdrawn). All of the largest municipality's organisations are
+    active, so that its cycle has one report each."""
+    rng, texts, now = run.rng, run.texts, run.now
+    by_municipality = {a.municipality_id: a for a in run.agreements}
+    run.active_by_agreement = {a.pk: [] for a in run.agreements}
+    accessions = []
+    for pk, municipality_id in run.organisations:
+        agreement = by_municipality[municipality_id]
+        version = run.versions[agreement.pk]
+        first = now - datetime.timedelta(days=rng.randint(400, 3650))
+        second = first + datetime.timedelta(days=rng.randint(30, 360))
+        earlier = rng.choice([Accession.Status.WITHDRAWN, Accession.Status.REJECTED])
+        roll = rng.random()
+        if agreement.pk == run.big.pk or roll < 0.88:
+            current = Accession.Status.ACTIVE
+        elif roll < 0.94:
+            current = Accession.Status.PENDING
+        else:
+            current = Accession.Status.WITHDRAWN
+        for status, signed in ((earlier, first), (current, second)):
+            decided = signed + datetime.timedelta(days=rng.randint(1, 20))
+            accessions.append(
+                Accession(
+                    organisation_id=pk,
+                    agreement_id=agreement.pk,
+                    version_id=version.pk,
+                    status=status,
+                    source=rng.choice(Accession.Source.values),
+                    declaration_text=texts.declaration_text,
+                    basis=Accession.Basis.SIGNATORY,
+                    signer_name=texts.signer_name,
+                    signer_title=texts.signer_title,
+                    signed_at=signed,
+                    decided_at=None if status == Accession.Status.PENDING else decided,
+                    rejection_reason=(
+                        texts.rejection_reason if status == Accession.Status.REJECTED else ""
+                    ),
+                    withdrawn_at=decided if status == Accession.Status.WITHDRAWN else None,
+                )
+            )
+        if current == Accession.Status.ACTIVE:
+            run.active_by_agreement[agreement.pk].append(pk)
+    run.result.accessions = _bulk(Accession, accessions)
+    run.clock.lap("accessions")
+    run.progress(f"{run.result.accessions} accessions")
+
+
+def _generate_cycles(run: _Run) -> None:
+    """Ten years of yearly follow-up: a closed cycle per year and agreement, and the largest
+    municipality's current one, open; each with its history and its questions."""
+    officer = run.officer = _officer(run.big, run.texts)
+    big, now, today = run.big, run.now, timezone.localdate()
+
+    def yearly_cycle(agreement_id: int, year: int, **state) -> Cycle:
+        return Cycle(
+            agreement_id=agreement_id,
+            version_id=run.versions[agreement_id].pk,
+            kind=Cycle.Kind.FOLLOWUP,
+            title=run.texts.cycle_title.format(year=year),
+            period_start=datetime.date(year, 1, 1),
+            period_end=datetime.date(year, 12, 31),
+            created_by=officer,
+            **state,
+        )
+
+    cycles = [
+        yearly_cycle(
+            agreement.pk,
+            year,
+            opens_on=datetime.date(year + 1, 1, 15),
+            deadline=datetime.date(year + 1, 3, 1),
+            status=Cycle.Status.CLOSED,
+            created_at=_aware(year + 1, 1, 10),
+            opened_at=_aware(year + 1, 1, 15),
+            closed_at=_aware(year + 1, 3, 2),
+        )
+        for agreement in run.agreements
+        for year in range(run.this_year - run.counts.years, run.this_year)
+    ]
+    cycles.append(
+        yearly_cycle(
+            big.pk,
+            run.this_year,
+            opens_on=today,
+            deadline=today + datetime.timedelta(days=42),
+            status=Cycle.Status.OPEN,
+            created_at=now,
+            opened_at=now,
+        )
+    )
+    run.result.cycles = _bulk(Cycle, cycles)
+    run.cycles = list(
+        Cycle.objects.filter(agreement__in=run.agreements).order_by("agreement", "period_start")
+    )
+    big_cycle = next(c for c in run.cycles if c.status == Cycle.Status.OPEN)
+    run.published = max(
+        (c for c in run.cycles if c.agreement_id == big.pk and c.status == Cycle.Status.CLOSED),
+        key=lambda c: c.period_start,
+    )
+    run.result.big_cycle_id, run.result.published_cycle_id = big_cycle.pk, run.published.pk
+    _generate_cycle_history(run)
+    _generate_questions(run)
+    run.clock.lap("cycles")
+
+
+def _generate_cycle_history(run: _Run) -> None:
+    """Each cycle's history, as the services would have written it: created, opened, closed."""
+    _bulk(
+        CycleEvent,
+        (
+            CycleEvent(cycle_id=cycle.pk, kind=kind, actor=run.officer, created_at=at)
+            for cycle in run.cycles
+            for kind, at in (
+                (CycleEvent.Kind.CREATED, cycle.created_at),
+                (CycleEvent.Kind.OPENED, cycle.opened_at),
+                (CycleEvent.Kind.CLOSED, cycle.closed_at),
+            )
+            if at is not None
+        ),
+    )
+
+
+def _generate_questions(run: _Run) -> None:
+    """The questions each agreement's cycles ask, made once per agreement and copied."""
+    questions_of: dict[int, list[Question]] = {}
+    for agreement in run.agreements:
+        template = Cycle(version=run.versions[agreement.pk])
+        questions_of[agreement.pk] = questions_from_agreement(template)
+    _bulk(
+        Question,
+        (
+            _copy_question(question, cycle.pk)
+            for cycle in run.cycles
+            for question in questions_of[cycle.agreement_id]
+        ),
+    )
+
+
+def _generate_reports(run: _Run) -> None:
+    """One report per active signatory and cycle: the closed cycles' mostly submitted, the open
+    one's in every state."""
+    reports = []
+    for cycle in run.cycles:
+        for i, pk in enumerate(run.active_by_agreement[cycle.agreement_id]):
+            if cycle.status == Cycle.Status.OPEN:
+                status = [Report.Status.SUBMITTED, Report.Status.DRAFT][i % 3 // 2]
+                status = Report.Status.NOT_STARTED if i % 5 == 4 else status
+            else:
+                status = Report.Status.SUBMITTED if i % 10 else Report.Status.NOT_STARTED
+            saved = None if status == Report.Status.NOT_STARTED else cycle.opens_on
+            reports.append(
+                Report(
+                    cycle_id=cycle.pk,
+                    group=RespondentGroup.ORGANISATIONS,
+                    organisation_id=pk,
+                    status=status,
+                    revision=0 if saved is None else 1,
+                    updated_at=_aware(saved.year, saved.month, saved.day) if saved else None,
+                    submitted_at=(
+                        _aware(saved.year, saved.month, saved.day)
+                        if status == Report.Status.SUBMITTED
+                        else None
+                    ),
+                )
+            )
+    run.result.reports = _bulk(Report, reports)
+    del reports
+    run.clock.lap("reports")
+    run.progress(f"{run.result.cycles} cycles, {run.result.reports} reports")
+
+
+def _generate_evaluation(run: _Run) -> None:
+    """The published evaluation: every submitted report of that cycle answered."""
+    published, texts = run.published, run.texts
+    assert published is not None  # _generate_cycles chose it
+    questions = [
+        q
+        for q in Question.objects.filter(cycle=published)
+        if RespondentGroup.ORGANISATIONS in q.respondent_groups
+    ]
+    submitted = Report.objects.filter(cycle=published, status=Report.Status.SUBMITTED).values_list(
+        "pk", flat=True
+    )
+    run.result.answers = _bulk(
+        Answer,
+        (_answer(run.rng, report, q, texts) for report in submitted for q in questions),
+    )
+    Evaluation.objects.create(
+        cycle=published,
+        summary=texts.evaluation_summary,
+        conclusions=texts.evaluation_conclusions,
+        recommendations=texts.evaluation_recommendations,
+        revision=1,
+        compiled_at=published.closed_at,
+        frozen_data=compile_evaluation(published).as_json(),
+        published_at=published.closed_at + datetime.timedelta(days=30),
+        published_by=run.officer,
+    )
+    Cycle.objects.filter(pk=published.pk).update(status=Cycle.Status.PUBLISHED)
+    run.clock.lap("evaluation")
+    public_data_changed()
+    run.progress(f"{run.result.answers} answers in the published evaluation")
 
 
 class _Clock:
@@ -531,7 +588,7 @@ def _copy_question(question: Question, cycle_id: int) -> Question:
     )
 
 
-def _answer(rng: random.Random, report_id: int, question: Question) -> Answer:
+def _answer(rng: random.Random, report_id: int, question: Question, texts: NationalTexts) -> Answer:
     answer = Answer(report_id=report_id, question_id=question.pk)
     kind = question.answer_kind
     if kind == Question.AnswerKind.SCALE:
@@ -540,15 +597,15 @@ def _answer(rng: random.Random, report_id: int, question: Question) -> Answer:
         else:
             answer.score = rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 4, 4, 2])[0]
         if rng.random() < 0.002:
-            answer.comment = rng.choice(COMMENTS)
+            answer.comment = rng.choice(texts.comments)
     elif kind == Question.AnswerKind.COUNT:
         answer.number = rng.randint(0, 12)
     elif rng.random() < 0.01:
-        answer.text = rng.choice(COMMENTS)
+        answer.text = rng.choice(texts.comments)
     return answer
 
 
-def _officer(agreement: Agreement):
+def _officer(agreement: Agreement, texts: NationalTexts):
     """The largest municipality's officer, with two-factor authentication (for the dashboard)."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -556,8 +613,8 @@ def _officer(agreement: Agreement):
     user = get_user_model().objects.create(
         username="generated-officer",
         email=OFFICER_EMAIL,
-        first_name="Generad",
-        last_name="Handläggare",
+        first_name=texts.officer_first_name,
+        last_name=texts.officer_last_name,
         password=make_password(None),
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

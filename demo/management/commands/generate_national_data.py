@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Agreement
 from demo import national_data
+from demo.texts import DemoDataError
 
 
 class Command(BaseCommand):
@@ -39,7 +40,10 @@ class Command(BaseCommand):
         if found and not force:
             raise CommandError(national_data.REFUSED_REAL_DATA.format(what=", ".join(found)))
         started = time.monotonic()
-        result = national_data.generate(seed=seed, scale=scale, progress=self.stdout.write)
+        try:
+            result = national_data.generate(seed=seed, scale=scale, progress=self.stdout.write)
+        except DemoDataError as exc:  # a broken demo/data/national.toml: nothing was written
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated in {time.monotonic() - started:.0f} s: "

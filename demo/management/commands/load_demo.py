@@ -7,13 +7,16 @@ run unless settings.DEBUG is True, or ``--force`` is given (for a throwaway test
 Idempotent: everything is looked up before it is created, and an organisation's accessions are
 only made when the organisation itself is new, so a second run changes nothing. The accessions go
 through organisations.services, so their events (the history) exist as for real ones.
+
+The municipalities, their units and organisations, and what the accessions say are data, in
+demo/data/demo.toml (docs/demo-data.md), read and checked by demo/texts.py.
 """
 
 from __future__ import annotations
 
 import datetime
 import time
-from dataclasses import dataclass, field
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -27,13 +30,20 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementVersion, Body, Municipality
+from demo.texts import (
+    RECORDED_STATES,
+    DemoDataError,
+    DemoMunicipality,
+    DemoOrganisation,
+    State,
+    demo_texts,
+)
 from organisations import services
 from organisations.models import (
     Accession,
     AccessionEvent,
     ActivityArea,
     CouncilMembership,
-    LegalForm,
     MunicipalUnit,
     OfficerRole,
     Organisation,
@@ -50,290 +60,6 @@ REFUSED = (
     "when settings.DEBUG is True (development). Demo accounts must never exist in production; "
     "on a throwaway test server, run it with --force."
 )
-
-PENDING = "pending"  # signed online, waiting for an officer
-VERIFIED = "verified"  # signed online, verified by an officer
-PAPER = "paper"  # recorded by an officer from a paper application
-FORUM = "forum"  # recorded by an officer: signed at a dialogue forum
-WITHDRAWN = "withdrawn"  # signed, verified, then withdrawn by the organisation
-REJECTED = "rejected"  # signed online, rejected by an officer with a reason
-REGISTERED = "registered"  # in the register, not signed
-EARLIER_VERSION = "earlier"  # active accession to an earlier (replaced) version
-
-# How the accessions that officers record were made: (source, date, the officer's note).
-RECORDED = {
-    PAPER: (
-        Accession.Source.PAPER,
-        datetime.date(2025, 2, 3),
-        "Pappersansökan inkom per post; firmateckning kontrollerad mot protokoll.",
-    ),
-    FORUM: (
-        Accession.Source.DIALOGUE_FORUM,
-        datetime.date(2024, 11, 14),
-        "Undertecknades vid dialogforum den 14 november 2024.",
-    ),
-}
-
-
-@dataclass
-class DemoOrganisation:
-    name: str
-    state: str
-    legal_form: str = LegalForm.ASSOCIATION
-    areas: list[str] = field(default_factory=list)
-    description: str = ""
-    no_number_reason: str = ""
-    representative: bool = False  # the demo representative acts for it too
-    version_key: str = ""  # EARLIER_VERSION: which version
-
-
-@dataclass
-class DemoMunicipality:
-    slug: str
-    city: str
-    postal_code: str
-    phone_prefix: str
-    admin_email: str  # the demo organisation admin of this municipality's organisations
-    officer_email: str
-    units: list[tuple[str, str]]  # (name, kind)
-    officer_unit: str
-    organisations: list[DemoOrganisation]
-
-
-MUNICIPALITIES = [
-    DemoMunicipality(
-        slug="boras",
-        city="Borås",
-        postal_code="503 30",
-        phone_prefix="033",
-        admin_email="orgadmin-boras@demo.example",
-        officer_email="handlaggare-boras@demo.example",
-        units=[
-            ("Kommunstyrelsen", MunicipalUnit.Kind.BOARD),
-            ("Fritids- och folkhälsonämnden", MunicipalUnit.Kind.BOARD),
-            ("Sociala omsorgsförvaltningen", MunicipalUnit.Kind.ADMINISTRATION),
-        ],
-        officer_unit="Fritids- och folkhälsonämnden",
-        organisations=[
-            DemoOrganisation(
-                "Sjöbo Läxhjälp (demo)",
-                PENDING,
-                areas=["children-youth", "adult-education"],
-                description="Läxhjälp för skolbarn på Sjöbo två kvällar i veckan.",
-            ),
-            DemoOrganisation(
-                "Knallebygdens Seniorförening (demo)",
-                VERIFIED,
-                areas=["older-people", "community"],
-                description="Träffar, studiecirklar och utflykter för seniorer.",
-            ),
-            DemoOrganisation(
-                "Viskadalens Kulturkollektiv (demo)",
-                PAPER,
-                legal_form=LegalForm.COOPERATIVE,
-                areas=["culture"],
-                description="Ett kollektiv av musiker och konstnärer som driver en scen.",
-            ),
-            DemoOrganisation(
-                "Hässlehus Mötesplats (demo)",
-                FORUM,
-                areas=["local-community", "integration"],
-                description="Öppen mötesplats med språkcafé och rådgivning.",
-            ),
-            DemoOrganisation(
-                "Cykelfrämjarna i Borås (demo)",
-                WITHDRAWN,
-                areas=["environment", "sport"],
-                description="Verkade för säkra cykelvägar. Föreningen är nedlagd.",
-            ),
-            DemoOrganisation(
-                "Grannsamverkan Norrbyvägen (demo)",
-                REGISTERED,
-                legal_form=LegalForm.NETWORK,
-                areas=["local-community"],
-                description="Ett nätverk av grannar i tre kvarter.",
-                no_number_reason="Ett löst nätverk utan eget organisationsnummer.",
-            ),
-            DemoOrganisation(
-                "Stadsparkens Schackklubb (demo)",
-                EARLIER_VERSION,
-                areas=["sport", "children-youth"],
-                description="Schack för alla åldrar. Anslöt sig till 2016 års överenskommelse.",
-                version_key="2016",
-            ),
-        ],
-    ),
-    DemoMunicipality(
-        slug="sodertalje",
-        city="Södertälje",
-        postal_code="151 89",
-        phone_prefix="08",
-        admin_email="orgadmin-sodertalje@demo.example",
-        officer_email="handlaggare-sodertalje@demo.example",
-        units=[
-            ("Kommunstyrelsen", MunicipalUnit.Kind.BOARD),
-            ("Kultur- och fritidsnämnden", MunicipalUnit.Kind.BOARD),
-            ("Socialförvaltningen", MunicipalUnit.Kind.ADMINISTRATION),
-        ],
-        officer_unit="Kommunstyrelsen",
-        organisations=[
-            DemoOrganisation(
-                "Telgeslättens Ungdomsråd (demo)",
-                PENDING,
-                areas=["children-youth", "democracy"],
-                description="Unga som driver frågor om fritid och inflytande.",
-            ),
-            DemoOrganisation(
-                "Föreningen Kanalens Vänner (demo)",
-                VERIFIED,
-                areas=["environment", "local-community"],
-                description="Städdagar, guidade promenader och berättelser om kanalen.",
-            ),
-            DemoOrganisation(
-                "Kvinnonätverket Ronnaberget (demo)",
-                PAPER,
-                areas=["equality", "integration"],
-                description="Ett nätverk för kvinnor: samtalsgrupper, sömnad och läxhjälp.",
-            ),
-            DemoOrganisation(
-                "Södertälje Läsfrämjare (demo)",
-                FORUM,
-                areas=["culture", "adult-education"],
-                description="Högläsning för barn och bokcirklar för vuxna.",
-            ),
-            DemoOrganisation(
-                "Geneta Fotbollsvänner (demo)",
-                WITHDRAWN,
-                areas=["sport"],
-                description="Fotboll för barn och unga. Har gått upp i en större klubb.",
-            ),
-            DemoOrganisation(
-                "Stiftelsen Mälarstrands Omsorg (demo)",
-                REGISTERED,
-                legal_form=LegalForm.FOUNDATION,
-                areas=["social-welfare", "older-people"],
-                description="Stöd till äldre som bor ensamma.",
-            ),
-        ],
-    ),
-    DemoMunicipality(
-        slug="goteborg",
-        city="Göteborg",
-        postal_code="411 01",
-        phone_prefix="031",
-        admin_email="orgadmin@demo.example",
-        officer_email="handlaggare@demo.example",
-        units=[
-            ("Kommunstyrelsen", MunicipalUnit.Kind.BOARD),
-            ("Stadsledningskontoret", MunicipalUnit.Kind.ADMINISTRATION),
-            ("Socialförvaltningen Centrum", MunicipalUnit.Kind.ADMINISTRATION),
-        ],
-        officer_unit="Stadsledningskontoret",
-        organisations=[
-            DemoOrganisation(
-                "Hisingens Läxhjälp (demo)",
-                PENDING,
-                areas=["children-youth", "adult-education"],
-                description="Läxhjälp och studiero för mellanstadie- och högstadieelever.",
-                representative=True,
-            ),
-            DemoOrganisation(
-                "Föreningen Backa Mötesplats (demo)",
-                VERIFIED,
-                areas=["local-community", "community"],
-                description="Mötesplats med öppet hus, språkcafé och föräldragrupper.",
-                representative=True,
-            ),
-            DemoOrganisation(
-                "Majornas Kulturförening (demo)",
-                PAPER,
-                areas=["culture"],
-                description="Konserter, utställningar och en sommarfestival i kvarteren.",
-            ),
-            DemoOrganisation(
-                "Angereds Ungdomsforum (demo)",
-                FORUM,
-                areas=["children-youth", "democracy"],
-                description="Unga i Angered som samlas kring demokrati och påverkan.",
-            ),
-            DemoOrganisation(
-                "Cykelköket Gamlestaden (demo)",
-                WITHDRAWN,
-                legal_form=LegalForm.SOCIAL_ENTERPRISE,
-                areas=["environment", "employment"],
-                description="Gör-det-själv-verkstad för cyklar. Verksamheten är avslutad.",
-            ),
-            DemoOrganisation(
-                "Nätverket Ideella Frukostar (demo)",
-                REGISTERED,
-                legal_form=LegalForm.NETWORK,
-                areas=["community"],
-                description="Frukostmöten för föreningar i nordost.",
-                no_number_reason="Nätverket har inget organisationsnummer.",
-            ),
-            DemoOrganisation(
-                "Tynnereds Boulesällskap (demo)",
-                REJECTED,
-                areas=["sport", "older-people"],
-                description="Boule på gruset vid torget varje tisdag.",
-            ),
-        ],
-    ),
-    DemoMunicipality(
-        slug="botkyrka",
-        city="Tumba",
-        postal_code="147 80",
-        phone_prefix="08",
-        admin_email="orgadmin-botkyrka@demo.example",
-        officer_email="handlaggare-botkyrka@demo.example",
-        units=[
-            ("Kommunstyrelsen", MunicipalUnit.Kind.BOARD),
-            ("Kultur- och fritidsnämnden", MunicipalUnit.Kind.BOARD),
-            ("Socialförvaltningen", MunicipalUnit.Kind.ADMINISTRATION),
-        ],
-        officer_unit="Kommunstyrelsen",
-        organisations=[
-            DemoOrganisation(
-                "Föräldranätverket i Alby (demo)",
-                PENDING,
-                areas=["children-youth", "community"],
-                description="Föräldrar som nattvandrar och ordnar aktiviteter för unga.",
-            ),
-            DemoOrganisation(
-                "Fittja Kulturhusvänner (demo)",
-                VERIFIED,
-                areas=["culture", "integration"],
-                description="Vänförening som ordnar teater och musik för alla åldrar.",
-            ),
-            DemoOrganisation(
-                "Hallunda Idrottsallians (demo)",
-                PAPER,
-                legal_form=LegalForm.UMBRELLA,
-                areas=["sport"],
-                description="Paraplyorganisation för sju idrottsföreningar.",
-            ),
-            DemoOrganisation(
-                "Tumba Pensionärsgille (demo)",
-                FORUM,
-                areas=["older-people"],
-                description="Sammankomster, resor och friskvård för pensionärer.",
-            ),
-            DemoOrganisation(
-                "Norsborgs Trädgårdsförening (demo)",
-                WITHDRAWN,
-                areas=["environment", "local-community"],
-                description="Odlingslotter och kurser. Har slagits samman med en annan förening.",
-            ),
-            DemoOrganisation(
-                "Studieförbundet Botkyrkabildning (demo)",
-                REGISTERED,
-                legal_form=LegalForm.STUDY_ASSOCIATION,
-                areas=["adult-education"],
-                description="Studiecirklar och kurser i hela kommunen.",
-            ),
-        ],
-    ),
-]
 
 # One account per role. Officers, council members and staff must use two-factor authentication.
 ACCOUNTS = [
@@ -388,6 +114,10 @@ class Command(BaseCommand):
             return
         if not (settings.DEBUG or force):
             raise CommandError(REFUSED)
+        try:
+            self.texts = demo_texts()  # a broken data file stops the command before it writes
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
         self.created: list[str] = []
         # The services send e-mails about each accession; demo data sends none.
         no_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
@@ -404,9 +134,21 @@ class Command(BaseCommand):
             + ", ".join(email for email, *_rest in ACCOUNTS)
         )
 
+    def _load(self) -> None:
+        """The steps, in order: accounts, then each municipality, then the council member."""
+        users = self._accounts()
+        for demo in self.texts.municipalities:
+            municipality = Municipality.objects.get(slug=demo.slug)
+            units = self._units(demo, municipality)
+            officer = users[demo.officer_email]
+            self._officer_role(officer, municipality, units[demo.officer_unit])
+            self._organisations(demo, municipality, users, officer)
+        self._council_member(users["samrad@demo.example"])
+
     # --- people --------------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _accounts(self) -> dict[str, Any]:
+        """One account per role; two-factor authentication where the role needs it."""
         users = {email: self._user(email, first, last) for email, first, last, *_ in ACCOUNTS}
         for email, *_rest, needs_mfa in ACCOUNTS:
             if needs_mfa:
@@ -415,38 +157,7 @@ class Command(BaseCommand):
         if not (staff.is_staff and staff.is_superuser):
             staff.is_staff = staff.is_superuser = True
             staff.save(update_fields=["is_staff", "is_superuser"])
-
-        for demo in MUNICIPALITIES:
-            municipality = Municipality.objects.get(slug=demo.slug)
-            units = {}
-            for name, kind in demo.units:
-                units[name], created = MunicipalUnit.objects.get_or_create(
-                    municipality=municipality, name=name, defaults={"kind": kind}
-                )
-                if created:
-                    self.created.append(f"unit {municipality.short_name}: {name}")
-            officer = users[demo.officer_email]
-            _role, created = OfficerRole.objects.get_or_create(
-                user=officer, municipality=municipality, unit=units[demo.officer_unit]
-            )
-            if created:
-                self.created.append(f"officer {officer.email} ({municipality.short_name})")
-            self._organisations(demo, municipality, users, officer)
-
-        council_member = users["samrad@demo.example"]
-        agreement = Agreement.objects.get(slug="goteborg")
-        council = Body.objects.filter(
-            version__agreement=agreement,
-            version__status=AgreementVersion.Status.CURRENT,
-            is_council=True,
-        ).first()
-        _membership, created = CouncilMembership.objects.get_or_create(
-            user=council_member,
-            agreement=agreement,
-            defaults={"body": council, "side": CouncilMembership.Side.CIVIL_SOCIETY},
-        )
-        if created:
-            self.created.append(f"council member {council_member.email} ({agreement.title})")
+        return users
 
     def _user(self, email: str, first_name: str, last_name: str):
         user, created = get_user_model().objects.get_or_create(
@@ -481,6 +192,41 @@ class Command(BaseCommand):
         if created:
             self.created.append(f"two-factor authentication for {user.email}")
 
+    def _council_member(self, council_member) -> None:
+        """Göteborg's council member, from civil society's side."""
+        agreement = Agreement.objects.get(slug="goteborg")
+        council = Body.objects.filter(
+            version__agreement=agreement,
+            version__status=AgreementVersion.Status.CURRENT,
+            is_council=True,
+        ).first()
+        _membership, created = CouncilMembership.objects.get_or_create(
+            user=council_member,
+            agreement=agreement,
+            defaults={"body": council, "side": CouncilMembership.Side.CIVIL_SOCIETY},
+        )
+        if created:
+            self.created.append(f"council member {council_member.email} ({agreement.title})")
+
+    # --- the municipality's units and officer --------------------------------------------------
+
+    def _units(self, demo: DemoMunicipality, municipality) -> dict[str, MunicipalUnit]:
+        units = {}
+        for name, kind in demo.units:
+            units[name], created = MunicipalUnit.objects.get_or_create(
+                municipality=municipality, name=name, defaults={"kind": kind}
+            )
+            if created:
+                self.created.append(f"unit {municipality.short_name}: {name}")
+        return units
+
+    def _officer_role(self, officer, municipality, unit: MunicipalUnit) -> None:
+        _role, created = OfficerRole.objects.get_or_create(
+            user=officer, municipality=municipality, unit=unit
+        )
+        if created:
+            self.created.append(f"officer {officer.email} ({municipality.short_name})")
+
     # --- organisations and their accessions ---------------------------------------------------
 
     def _organisations(self, demo: DemoMunicipality, municipality, users, officer) -> None:
@@ -488,7 +234,8 @@ class Command(BaseCommand):
         current = agreement.current_version
         admin = users[demo.admin_email]
         representative = users["representant@demo.example"]
-        offset = [m.slug for m in MUNICIPALITIES].index(demo.slug) * 20
+        slugs = [m.slug for m in self.texts.municipalities]
+        offset = slugs.index(demo.slug) * 20
         for index, spec in enumerate(demo.organisations, start=1):
             if Organisation.objects.filter(municipality=municipality, name=spec.name).exists():
                 continue
@@ -523,8 +270,8 @@ class Command(BaseCommand):
             website=f"https://{slug}.demo.example/",
             email=f"info@{slug}.demo.example",
             phone=f"{demo.phone_prefix}-100 {n:02d} 00",
-            description=f"{spec.description} Påhittad organisation i portalens demodata.",
-            contact_name="Kim Exempel",
+            description=f"{spec.description} {self.texts.description_suffix}",
+            contact_name=self.texts.contact_name,
             contact_email=f"kontakt@{slug}.demo.example",
             contact_phone=f"070-000 {n:02d} 00",
             contact_is_public=n % 2 == 0,
@@ -534,53 +281,53 @@ class Command(BaseCommand):
         return services.Signature(
             basis=Accession.Basis.BOARD_DECISION if board else Accession.Basis.SIGNATORY,
             signer_name=admin.get_full_name(),
-            signer_title="Ordförande",
+            signer_title=self.texts.signer_title,
             declaration_confirmed=True,
             board_decision_date=datetime.date(2025, 3, 12) if board else None,
         )
 
     def _accession(self, spec, organisation, agreement, current, admin, officer, index) -> None:
+        """The organisation's accession, as its state says: none, recorded, earlier or online."""
         state = spec.state
-        if state == REGISTERED:
+        if state == State.REGISTERED:
             return
-        if state in (PAPER, FORUM):
-            source, signed_on, note = RECORDED[state]
-            services.accession_record(
-                organisation=organisation,
-                version=current,
-                officer=officer,
-                source=source,
-                signature=self._signature(admin, board=state == PAPER),
-                signed_on=signed_on,
-                note=note,
-            )
-            return
-        if state == EARLIER_VERSION:
+        if state in RECORDED_STATES:
+            self._recorded_accession(state, organisation, current, admin, officer)
+        elif state == State.EARLIER_VERSION:
             self._earlier_accession(organisation, agreement, spec.version_key, admin, officer)
-            return
+        else:
+            self._online_accession(state, organisation, current, admin, officer, index)
+
+    def _recorded_accession(self, state, organisation, current, admin, officer) -> None:
+        """Recorded by the officer: from a paper application, or signed at a dialogue forum."""
+        recorded = self.texts.recorded[state]
+        services.accession_record(
+            organisation=organisation,
+            version=current,
+            officer=officer,
+            source=recorded.source,
+            signature=self._signature(admin, board=state == State.PAPER),
+            signed_on=recorded.signed_on,
+            note=recorded.note,
+        )
+
+    def _online_accession(self, state, organisation, current, admin, officer, index) -> None:
+        """Signed online by the admin; then verified, withdrawn or rejected as the state says."""
         accession = services.accession_sign(
             organisation=organisation,
             version=current,
             user=admin,
             signature=self._signature(admin, board=index % 2 == 0),
         )
-        if state in (VERIFIED, WITHDRAWN):
+        if state in (State.VERIFIED, State.WITHDRAWN):
             services.accession_verify(accession=accession, officer=officer)
-        if state == WITHDRAWN:
+        if state == State.WITHDRAWN:
             services.accession_withdraw(
-                accession=accession,
-                user=admin,
-                reason="Föreningen har upphört efter beslut på årsmötet.",
+                accession=accession, user=admin, reason=self.texts.withdrawal_reason
             )
-        if state == REJECTED:
+        if state == State.REJECTED:
             services.accession_reject(
-                accession=accession,
-                officer=officer,
-                reason=(
-                    "Undertecknaren finns inte som firmatecknare i registreringsbeviset. "
-                    "Skicka styrelsens beslut om anslutning, eller låt en firmatecknare "
-                    "underteckna."
-                ),
+                accession=accession, officer=officer, reason=self.texts.rejection_reason
             )
 
     def _earlier_accession(self, organisation, agreement, version_key, admin, officer) -> None:
@@ -601,7 +348,7 @@ class Command(BaseCommand):
             declaration_text=services.declaration_text(organisation=organisation, version=version),
             basis=Accession.Basis.SIGNATORY,
             signer_name=admin.get_full_name(),
-            signer_title="Ordförande",
+            signer_title=self.texts.signer_title,
             signed_at=signed_at,
             recorded_by=officer,
             decided_at=signed_at,
@@ -620,5 +367,5 @@ class Command(BaseCommand):
                 "withdrawn_at": None,
                 "withdrawal_reason": "",
             },
-            note="Överförd från den tidigare pappersförteckningen över undertecknare.",
+            note=self.texts.earlier_version_note,
         )

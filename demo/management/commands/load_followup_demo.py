@@ -4,7 +4,8 @@ Runs after ``manage.py load_demo``, which makes the organisations, their accessi
 units and the demo accounts; this command refuses with a clear message when that data is missing.
 Like load_demo it creates accounts with the published demo password (council members for Borås,
 Södertälje and Botkyrka, one per side, so that a council can approve), so it refuses to run unless
-settings.DEBUG is True or ``--force`` is given. Every comment, example and narrative is made up.
+settings.DEBUG is True or ``--force`` is given. Every comment, example and narrative is made up;
+they are data, in demo/data/followup.toml (docs/demo-data.md), read by demo/texts.py.
 
 For each agreement, on the agreement's own cadence (Borås every second year, the others yearly):
 two past cycles, reported, closed, compiled, reviewed by the council and published with a PDF,
@@ -43,7 +44,9 @@ import datetime
 import random
 import time
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -56,13 +59,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
-from agreements.models import Agreement, AgreementVersion, Body
-from demo.management.commands.load_demo import (
-    DEMO_PASSWORD,
-    MUNICIPALITIES,
-    RECOVERY_CODES,
-    TOTP_SECRET,
-)
+from agreements.models import Agreement, AgreementVersion, Body, FollowUpRule
+from demo.management.commands.load_demo import DEMO_PASSWORD, RECOVERY_CODES, TOTP_SECRET
+from demo.texts import DemoDataError, DemoFollowup, Member, demo_texts, followup_texts
 from followup import services
 from followup.compile import CompiledEvaluation, compile_evaluation
 from followup.models import (
@@ -94,321 +93,63 @@ NOT_LOADED = "Run `manage.py load_demo` first. Missing: "
 
 DEMO_REPRESENTATIVE = "representant@demo.example"
 GOTEBORG_COUNCIL_MEMBER = "samrad@demo.example"
-OFFICERS = {m.slug: m.officer_email for m in MUNICIPALITIES}
-
-MUNICIPALITY = CouncilMembership.Side.MUNICIPALITY
-CIVIL_SOCIETY = CouncilMembership.Side.CIVIL_SOCIETY
 
 
 @dataclass(frozen=True)
-class Member:
-    email: str
-    first_name: str
-    last_name: str
-    side: str
+class _CycleContext:
+    """What every step of making one cycle needs."""
+
+    plan: DemoFollowup
+    agreement: Agreement
+    rule: FollowUpRule
+    kind: str
+    stage: int  # 0 and 1: the past cycles, 2: the open one
+    officer: Any
+    members: list[CouncilMembership]
+    start: datetime.date  # the period followed up
+    end: datetime.date
 
 
 @dataclass(frozen=True)
-class DemoFollowup:
-    slug: str
-    rule_kind: str  # which of the agreement's follow-up rules the demo cycles follow
-    council: str  # how the texts name the council
-    forum: str  # where the parties meet, as the texts name it
-    findings: tuple[str, str]  # an agreement's own finding, for each of the two past cycles
-    members: tuple[Member, ...] = ()  # council members created here (Göteborg's is load_demo's)
-    anonymise: bool = False
+class _Narrative:
+    summary: str
+    conclusions: str
+    recommendations: str
 
 
-PLANS = [
-    DemoFollowup(
-        slug="boras",
-        rule_kind="evaluation",
-        council="Samrådet",
-        forum="Stormötet",
-        findings=(
-            "Stormötet i november samlade ett fyrtiotal organisationer och är det forum som flest "
-            "lyfter fram. Ortsråden i serviceorterna nämns sällan, och Samrådet vill veta varför.",
-            "Antalet samverkansavtal och IOP:er har ökat sedan förra utvärderingen. Samrådet vill "
-            "följa hur de fungerar över tid och inte bara räkna dem.",
-        ),
-        members=(
-            Member("samrad-boras-kommun@demo.example", "Anders", "Lund", MUNICIPALITY),
-            Member("samrad-boras-ideburen@demo.example", "Fatima", "Nord", CIVIL_SOCIETY),
-        ),
-    ),
-    DemoFollowup(
-        slug="sodertalje",
-        rule_kind="followup",
-        council="samverkansgruppen",
-        forum="det årliga dialogforumet",
-        findings=(
-            "Utvecklingsplanens område om lokaler har kommit längst. Området om kunskap om "
-            "överenskommelsen inom förvaltningarna behöver mer arbete.",
-            "Samverkansgruppen ser att dialogforumet har blivit en etablerad mötesplats, men att "
-            "åtagandena om uppföljning av bidrag fortfarande bedöms lägst av föreningarna.",
-        ),
-        members=(
-            Member("samrad-sodertalje-kommun@demo.example", "Gustav", "Ström", MUNICIPALITY),
-            Member("samrad-sodertalje-ideburen@demo.example", "Amina", "Björk", CIVIL_SOCIETY),
-        ),
-    ),
-    DemoFollowup(
-        slug="goteborg",
-        rule_kind="followup",
-        council="styrgruppen",
-        forum="det årliga dialogforumet",
-        findings=(
-            "De skriftliga rapporterna från förvaltningarna var av mycket olika omfattning. Kansli "
-            "Got United föreslår en gemensam mall till nästa år.",
-            "Dialogforumet i Gamlestaden visade att intresset för överenskommelsen är stort bland "
-            "nya organisationer, inte minst bland nätverk utan anställda.",
-        ),
-    ),
-    DemoFollowup(
-        slug="botkyrka",
-        rule_kind="followup",
-        council="styrgruppen",
-        forum="Plattformens möten",
-        findings=(
-            "Plattformen har vuxit och fler organisationer deltar i mötena, men deltagandet "
-            "varierar mycket mellan kommundelarna.",
-            "Processledarna har haft en viktig roll i att samordna organisationerna inför "
-            "dialogmötena, och flera svar lyfter fram deras arbete.",
-        ),
-        members=(
-            Member("samrad-botkyrka-kommun@demo.example", "Sofia", "Vik", MUNICIPALITY),
-            Member("samrad-botkyrka-ideburen@demo.example", "Omar", "Lilja", CIVIL_SOCIETY),
-        ),
-        anonymise=True,
-    ),
-]
+@dataclass(frozen=True)
+class _PastCalendar:
+    """A past cycle's real days: opened, deadline, closed, sent to the council, published."""
 
-# --- What respondents write ---------------------------------------------------------------------
-# Comments by theme and respondent group. A cycle uses each sentence at most once, so that the
-# evaluation's free-text section reads like answers from different people.
-
-THEME_WORDS = [
-    ("independence", ("självständ", "oberoende", "integritet", "identitet")),
-    ("openness", ("insyn", "öppen", "öppna")),
-    ("quality", ("kvalit",)),
-    ("longterm", ("långsikt",)),
-    ("diversity", ("mångfald",)),
-    ("democracy", ("demokrati", "involverad", "delaktighet")),
-    ("development", ("samhällsutveckling",)),
-    ("dialogue", ("dialog",)),
-]
-
-COMMENTS = {
-    ("dialogue", "organisations"): [
-        "Dialogmötena under våren var välbesökta, men vi hade önskat fler möten ute i "
-        "stadsdelarna och inte bara i stadshuset.",
-        "Vi blev inbjudna till två dialogmöten om fritidsgårdarnas öppettider och kände att våra "
-        "synpunkter togs på allvar.",
-        "Kallelserna kom ofta med kort varsel, vilket gör det svårt för oss som är ideella att "
-        "delta på dagtid.",
-        "Samtalen med förvaltningen har blivit mer regelbundna sedan vi fick en fast "
-        "kontaktperson.",
-        "Vi var med på {forum} och tyckte att samtalen i mindre grupper fungerade bäst.",
-    ],
-    ("dialogue", "units"): [
-        "Förvaltningen har haft fyra dialogmöten med föreningarna i området; deltagandet ökade "
-        "när vi flyttade mötena till kvällstid.",
-        "Vi bjöd in till tidigt samråd om den nya modellen för föreningsbidrag men fick få svar "
-        "från de mindre föreningarna.",
-        "Dialogen fungerar bra med de etablerade organisationerna. Vi behöver hitta vägar att nå "
-        "nya och mindre grupper.",
-        "Vi har infört en stående punkt om civilsamhället på ledningsgruppens möten.",
-    ],
-    ("independence", "organisations"): [
-        "Vi har kunnat driva frågor som kommunen inte alltid håller med om, utan att det har "
-        "påverkat vårt bidrag.",
-        "Villkoren i bidragsansökan upplevs ibland som styrande för vilken verksamhet vi kan "
-        "bedriva.",
-        "I IOP-samarbetet kring mötesplatsen har vi fått behålla vår egen profil och våra egna "
-        "arbetssätt.",
-        "Det är otydligt var gränsen går mellan samverkan och beställning när kommunen ber oss "
-        "ta emot fler deltagare.",
-    ],
-    ("independence", "units"): [
-        "Vi har sett över bidragsvillkoren så att de inte styr föreningarnas inre arbete mer än "
-        "nödvändigt.",
-        "I IOP och upphandlingar har vi varit noga med att skilja på samverkan och beställning.",
-        "Föreningarnas kritik i remissvaren har redovisats oförändrad för nämnden.",
-    ],
-    ("openness", "organisations"): [
-        "Det är fortfarande svårt att hitta information om vilka beslut som påverkar "
-        "föreningslivet och när de fattas.",
-        "Vi fick ta del av underlaget inför beslutet om lokalerna i god tid, vilket vi "
-        "uppskattade.",
-        "Vi har delat vår verksamhetsberättelse med förvaltningen och redovisat hur bidraget "
-        "använts.",
-        "Svaren på våra frågor om lokalhyrorna dröjde i flera månader.",
-    ],
-    ("openness", "units"): [
-        "Fördelningen av föreningsbidragen publiceras nu på webben, med motiveringar.",
-        "Vi har informerat om kommande lokalförändringar på föreningsträffar och i nyhetsbrevet.",
-        "Vi har bjudit in föreningarna till budgetdialogen innan förslaget gick till nämnden.",
-    ],
-    ("quality", "organisations"): [
-        "Våra volontärer känner målgruppen på ett sätt som kommunen inte gör, och det togs "
-        "tillvara när sommarlovsaktiviteterna planerades.",
-        "Vi hade önskat att kommunen frågade oss tidigare när nya insatser för äldre planeras.",
-        "Vi har gått en utbildning om IOP tillsammans med tjänstepersoner, och det gav en "
-        "gemensam bild av vad ett partnerskap kräver.",
-        "Kommunen använder gärna våra kontakter i bostadsområdet men ersätter inte tiden det tar.",
-    ],
-    ("quality", "units"): [
-        "Föreningarnas kunskap om unga i området har varit avgörande när lovverksamheten "
-        "utformades.",
-        "Vi har tagit fram en enkel gemensam uppföljning med föreningarna i stället för flera "
-        "olika blanketter.",
-        "Vi har ännu inte hittat ett bra sätt att ta tillvara de mindre föreningarnas kunskap.",
-    ],
-    ("longterm", "organisations"): [
-        "Ettåriga bidrag gör det svårt att planera; ett treårigt IOP skulle ge oss arbetsro.",
-        "Att lokalfrågan nu är löst för tre år framåt har betytt mycket för verksamheten.",
-        "Kontaktpersonerna på förvaltningen byts ofta, och då får vi börja om.",
-        "Vi uppskattar att {council} träffas regelbundet och att protokollen publiceras.",
-    ],
-    ("longterm", "units"): [
-        "Vi har gått över till fleråriga överenskommelser med tre organisationer.",
-        "Samverkan har fortsatt trots omorganisationen, tack vare fasta mötestider.",
-        "Budgetläget gör att vi inte kan lova fleråriga bidrag, men vi har förlängt två IOP:er.",
-    ],
-    ("diversity", "organisations"): [
-        "Det är framför allt de större föreningarna som hörs. Små föreningar och nätverk utan "
-        "anställda har svårt att hinna med.",
-        "Vi fick tolk till dialogmötet, vilket gjorde att fler av våra medlemmar kunde delta.",
-        "Informationen finns nästan bara på svenska, vilket utestänger en del av våra medlemmar.",
-    ],
-    ("diversity", "units"): [
-        "Vi har prövat öppna träffar på biblioteken för att nå föreningar som inte deltagit "
-        "tidigare.",
-        "Vi ser att samma organisationer deltar år efter år och vill bredda kretsen.",
-    ],
-    ("democracy", "organisations"): [
-        "Vi lämnade synpunkter på förslaget till lokalförsörjningsplan men vet inte hur de "
-        "användes.",
-        "Vi blev involverade först när förslaget redan var klart, och då är det svårt att påverka.",
-        "Ungdomarna i föreningen fick presentera sina förslag för nämnden, och två av dem "
-        "genomfördes.",
-        "Vi var med i referensgruppen för den nya bidragsmodellen från början.",
-    ],
-    ("democracy", "units"): [
-        "Föreningarnas remissvar har redovisats i ärendet till nämnden.",
-        "Vi har bjudit in till samråd i ett tidigare skede än förut, redan när ärendet planeras.",
-    ],
-    ("development", "organisations"): [
-        "Vi deltar i trygghetsvandringarna i området och ser att det gör skillnad.",
-        "Vi har varit med och tagit fram förslag till den nya aktivitetsparken.",
-    ],
-    ("development", "units"): [
-        "Föreningarna har varit med i planeringen av den nya aktivitetsparken från start.",
-        "Föreningarnas kunskap har använts i arbetet med det nya äldreboendets mötesplats.",
-    ],
-    ("general", "organisations"): [
-        "Överenskommelsen är fortfarande okänd för många i vår styrelse; en kort introduktion "
-        "vore bra.",
-        "Vi vet inte riktigt vem på kommunen vi ska vända oss till med frågor om överenskommelsen.",
-    ],
-    ("general", "units"): [
-        "Kännedomen om överenskommelsen varierar mellan förvaltningens enheter.",
-        "Vi har tagit upp överenskommelsen på en arbetsplatsträff.",
-    ],
-}
-
-EXAMPLES = {
-    "organisations": [
-        "Gemensam sommarlovsverksamhet med fritidsgården: 12 tillfällen, cirka 150 deltagare.",
-        "IOP om en mötesplats för nyanlända föräldrar, tecknat för tre år.",
-        "Språkcafé varannan vecka tillsammans med biblioteket.",
-        "Kommunen lånade ut lokaler i skolan utan kostnad till vår läxhjälp.",
-        "Vi satt med i referensgruppen för den nya modellen för föreningsbidrag.",
-        "Gemensam utbildningskväll om överenskommelsen för nya styrelseledamöter.",
-    ],
-    "units": [
-        "Dialogmöte om föreningsbidrag i mars, med 24 föreningar.",
-        "IOP med en kvinnojour om skyddat boende.",
-        "Workshop om trygghet i centrum med föreningar, fastighetsägare och polis.",
-        "Förenklad ansökan om aktivitetsbidrag efter synpunkter från föreningarna.",
-        "Gemensam planering av nationaldagsfirandet med ett tiotal föreningar.",
-    ],
-}
-
-# Answers to Borås's own follow-up questions, found by a word in the question.
-AGREEMENT_ANSWERS = [
-    (
-        "arbetssätt",
-        [
-            "Vi bjuder in föreningar till referensgrupper i ett tidigt skede och har ett stående "
-            "samråd med föreningsrådet inför budgeten.",
-            "Tidig dialog på föreningsträffar två gånger om året, och en kontaktperson för "
-            "civilsamhället på förvaltningen.",
-            "Vi har börjat använda en checklista för tidig samverkan när nya ärenden startar.",
-        ],
-    ),
-    (
-        "röstbärande",
-        [
-            "Stormötet, föreningsrådet, pensionärsrådet och ortsråden i serviceorterna.",
-            "Rådet för funktionshinderfrågor och ungdomsrådet.",
-            "Stormötet och de lokala nätverken i bostadsområdena.",
-        ],
-    ),
-    (
-        "återkommande forum",
-        [
-            "Stormötet, dialogmöten om föreningsbidrag och de lokala nätverken i bostadsområdena.",
-            "Föreningsträffar på fritidsgården varje termin och Samrådets öppna möten.",
-            "Nätverket för mötesplatser i Sjöbo och Hässleholmen.",
-            "Ortsråden i serviceorterna.",
-        ],
-    ),
-    (
-        "samverkan mellan",
-        [
-            "Vi samverkar med två andra föreningar om läxhjälp och delar lokal med ett "
-            "studieförbund.",
-            "Genom det lokala nätverket i bostadsområdet planerar vi aktiviteter tillsammans.",
-            "Vi ingår i en paraplyorganisation som samordnar våra kontakter med staden.",
-            "Mest informellt, men vi träffas på Stormötet.",
-        ],
-    ),
-    (
-        "organisering",
-        [
-            "Staden står för lokal och fika vid nätverksträffarna och bekostar en gemensam "
-            "utbildningsdag.",
-            "Vi stödjer föreningsrådet med en sekreterarfunktion.",
-            "Genom bidrag till paraplyorganisationernas samordning.",
-        ],
-    ),
-    (
-        "kunskapshöjande",
-        [
-            "Gemensam utbildningsdag om IOP för förtroendevalda och föreningar.",
-            "Seminarium om överenskommelsen på Stormötet.",
-        ],
-    ),
-]
-
-REOPEN_REASONS = [
-    "Antalet deltagare i sommarlovsverksamheten blev fel. Rätta siffrorna och skicka in igen.",
-    "Föreningen bad att få lägga till ett exempel som saknades. Lämna in igen när det är klart.",
-]
+    opens_on: datetime.date
+    deadline: datetime.date
+    closed: datetime.date
+    to_council: datetime.date
+    published: datetime.date
 
 
 def _seed(*parts) -> int:
     return zlib.crc32(":".join(str(p) for p in parts).encode())
 
 
+def _fill(text: str, plan: DemoFollowup) -> str:
+    """A text of the data file with the plan's {forum} and {council} written in."""
+    return text.format(forum=plan.forum, council=plan.council)
+
+
 def _decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def _theme(question: Question) -> str:
+def _officer_emails() -> dict[str, str]:
+    """Each agreement's demo officer (load_demo's), by the agreement's slug."""
+    return {m.slug: m.officer_email for m in demo_texts().municipalities}
+
+
+def _theme(question: Question, theme_words: Iterable[tuple[str, Iterable[str]]]) -> str:
+    """The first theme with a word in the question's principle or text, else "general"."""
     words = f"{question.principle.title if question.principle_id else ''} {question.text}".lower()
-    for theme, keys in THEME_WORDS:
+    for theme, keys in theme_words:
         if any(key in words for key in keys):
             return theme
     return "general"
@@ -432,39 +173,55 @@ class Command(BaseCommand):
         if not (settings.DEBUG or force):
             raise CommandError(REFUSED)
         started = time.monotonic()
+        # The data files are read (and checked) before anything is written.
+        try:
+            self.texts = followup_texts()
+            self.officer_emails = _officer_emails()
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
         self.created: list[str] = []
         self.new_open_cycles: list[int] = []
         self.past_cycles: list[int] = []  # the demo periods' published cycles, new or not
         self.password_hash = ""
         self.today = timezone.localdate()
+        self._load()
+        loaded = time.monotonic()
+        self._schedule_reminders()
+        rendered = self._render_pdfs()
+        finished = time.monotonic()
+        self._print_summary(rendered, data=loaded - started, pdfs=finished - loaded)
+
+    def _load(self) -> None:
+        """Every plan's cycles, in one transaction, sending nothing."""
         # No invitations, reminders or render tasks for demo data while it is built: the PDFs
-        # are rendered below, the open cycles' reminders scheduled after the commit.
+        # are rendered after the commit, the open cycles' reminders scheduled then too.
         quiet = override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}},
         )
         with quiet, translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             self._check_prerequisites()
-            for plan in PLANS:
+            for plan in self.texts.plans:
                 self._agreement(plan)
-        loaded = time.monotonic()
+
+    def _schedule_reminders(self) -> None:
+        """The new open cycles' reminders, on the configured task backend, as opening does."""
         for cycle_id in self.new_open_cycles:
             services.schedule_reminders(Cycle.objects.get(pk=cycle_id))
-        rendered = self._render_pdfs()
-        finished = time.monotonic()
+
+    def _print_summary(self, rendered: int, *, data: float, pdfs: float) -> None:
         for line in self.created:
             self.stdout.write(f"  {line}")
         if self.created or rendered:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Follow-up demo data loaded ({len(self.created)} new, {rendered} PDFs "
-                    f"rendered) in {finished - started:.1f} s (data {loaded - started:.1f} s, "
-                    f"PDFs {finished - loaded:.1f} s)."
+                    f"rendered) in {data + pdfs:.1f} s (data {data:.1f} s, PDFs {pdfs:.1f} s)."
                 )
             )
         else:
             self.stdout.write("No changes: the follow-up demo data is already loaded.")
-        accounts = [member.email for plan in PLANS for member in plan.members]
+        accounts = [member.email for plan in self.texts.plans for member in plan.members]
         self.stdout.write(
             f"Council accounts (password {DEMO_PASSWORD}, two-factor as in load_demo): "
             + ", ".join([GOTEBORG_COUNCIL_MEMBER, *accounts])
@@ -475,7 +232,7 @@ class Command(BaseCommand):
     def _check_prerequisites(self) -> None:
         missing = []
         self.officers = {}
-        for plan in PLANS:
+        for plan in self.texts.plans:
             agreement = (
                 Agreement.objects.select_related("municipality").filter(slug=plan.slug).first()
             )
@@ -491,13 +248,13 @@ class Command(BaseCommand):
                 missing.append(f"an active accession to the agreement of {place}")
             role = (
                 OfficerRole.objects.filter(
-                    user__email=OFFICERS[plan.slug], municipality=agreement.municipality
+                    user__email=self.officer_emails[plan.slug], municipality=agreement.municipality
                 )
                 .select_related("user")
                 .first()
             )
             if role is None:
-                missing.append(f"the demo officer {OFFICERS[plan.slug]}")
+                missing.append(f"the demo officer {self.officer_emails[plan.slug]}")
             else:
                 self.officers[plan.slug] = role.user
         if not CouncilMembership.objects.filter(
@@ -565,6 +322,7 @@ class Command(BaseCommand):
     # --- Cycles ---------------------------------------------------------------------------------
 
     def _agreement(self, plan: DemoFollowup) -> None:
+        """The plan's three cycles that do not exist yet: two past ones and the open one."""
         agreement = Agreement.objects.select_related("municipality").get(slug=plan.slug)
         rule = agreement.current_version.followup_rules.get(kind=plan.rule_kind)
         kind = services.RULE_KINDS[rule.kind]
@@ -581,91 +339,76 @@ class Command(BaseCommand):
                 if back > 1:
                     self.past_cycles.extend(existing.values_list("pk", flat=True))
                 continue
-            context = {
-                "plan": plan,
-                "agreement": agreement,
-                "rule": rule,
-                "kind": kind,
-                "stage": stage,
-                "officer": self.officers[plan.slug],
-                "members": members,
-            }
+            context = _CycleContext(
+                plan=plan,
+                agreement=agreement,
+                rule=rule,
+                kind=kind,
+                stage=stage,
+                officer=self.officers[plan.slug],
+                members=members,
+                start=start,
+                end=end,
+            )
             if back > 1:
-                self.past_cycles.append(self._past_cycle(start, end, **context).cycle_id)
+                self.past_cycles.append(self._past_cycle(context).cycle_id)
             else:
-                self._open_cycle(start, end, **context)
+                self._open_cycle(context)
 
     def _title(self, kind: str, start: datetime.date, end: datetime.date) -> str:
         years = str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
         return f"{str(Cycle.Kind(kind).label).capitalize()} {years}"
 
-    def _past_cycle(self, start, end, *, plan, agreement, rule, kind, stage, officer, members):
-        opens_on = datetime.date(end.year + 1, 1, 20)
-        deadline = datetime.date(end.year + 1, 3, 1)
+    def _create_and_open(
+        self, context: _CycleContext, *, opens_on: datetime.date, deadline: datetime.date
+    ) -> Cycle:
         cycle = services.cycle_create(
-            agreement=agreement,
-            rule=rule,
-            actor=officer,
-            kind=kind,
-            title=self._title(kind, start, end),
-            period_start=start,
-            period_end=end,
+            agreement=context.agreement,
+            rule=context.rule,
+            actor=context.officer,
+            kind=context.kind,
+            title=self._title(context.kind, context.start, context.end),
+            period_start=context.start,
+            period_end=context.end,
             opens_on=opens_on,
-            # report_save refuses after the deadline: moved back to the real one when published.
-            deadline=self.today + datetime.timedelta(days=7),
-            anonymise_free_text=plan.anonymise,
+            deadline=deadline,
+            anonymise_free_text=context.plan.anonymise,
         )
-        cycle = services.cycle_open(cycle=cycle, actor=officer)
-        self._file_reports(cycle, plan, stage, officer)
+        return services.cycle_open(cycle=cycle, actor=context.officer)
+
+    def _past_cycle(self, context: _CycleContext) -> Evaluation:
+        """Reported, closed, written, reviewed and published; then moved back to its calendar."""
+        officer = context.officer
+        opens_on = datetime.date(context.end.year + 1, 1, 20)
+        deadline = datetime.date(context.end.year + 1, 3, 1)
+        # report_save refuses after the deadline: moved back to the real one when published.
+        cycle = self._create_and_open(
+            context, opens_on=opens_on, deadline=self.today + datetime.timedelta(days=7)
+        )
+        self._file_reports(cycle, context.plan, context.stage, officer)
         cycle = services.cycle_close(cycle=cycle, actor=officer)
-        summary, conclusions, recommendations = self._narrative(
-            plan, agreement, compile_evaluation(cycle), stage
-        )
-        services.evaluation_update(
-            cycle=cycle,
-            actor=officer,
-            summary=summary,
-            conclusions=conclusions,
-            recommendations=recommendations,
-        )
+        narrative = self._write_evaluation(cycle, context)
         services.evaluation_send_to_council(cycle=cycle, actor=officer)
-        self._review(cycle, plan, members, officer, summary, conclusions, recommendations)
+        self._review(cycle, context.plan, context.members, officer, narrative)
         evaluation = services.evaluation_publish(cycle=cycle, actor=officer)
         self._backdate_past_cycle(cycle, opens_on, deadline)
-        self.created.append(f"published cycle {agreement.municipality.short_name}: {cycle.title}")
+        self.created.append(
+            f"published cycle {context.agreement.municipality.short_name}: {cycle.title}"
+        )
         return evaluation
 
-    def _open_cycle(self, start, end, *, plan, agreement, rule, kind, stage, officer, members):
+    def _open_cycle(self, context: _CycleContext) -> None:
+        """Open for four more weeks, with reports in every state."""
         opens_on = self.today - datetime.timedelta(days=14)
-        cycle = services.cycle_create(
-            agreement=agreement,
-            rule=rule,
-            actor=officer,
-            kind=kind,
-            title=self._title(kind, start, end),
-            period_start=start,
-            period_end=end,
-            opens_on=opens_on,
-            deadline=self.today + datetime.timedelta(days=28),
-            anonymise_free_text=plan.anonymise,
+        cycle = self._create_and_open(
+            context, opens_on=opens_on, deadline=self.today + datetime.timedelta(days=28)
         )
-        cycle = services.cycle_open(cycle=cycle, actor=officer)
-        self._file_reports(cycle, plan, stage, officer)
-        created_at = self._at(opens_on - datetime.timedelta(days=10), 14)
-        Cycle.objects.filter(pk=cycle.pk).update(
-            created_at=created_at, opened_at=self._at(opens_on, 9)
-        )
-        self._backdate_reports(cycle, opens_on, self.today - datetime.timedelta(days=1))
-        self._backdate_events(
-            cycle,
-            {
-                CycleEvent.Kind.CREATED: [created_at],
-                CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
-                CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
-            },
-        )
+        self._file_reports(cycle, context.plan, context.stage, context.officer)
+        self._backdate_open_cycle(cycle, opens_on)
         self.new_open_cycles.append(cycle.pk)
-        self.created.append(f"open cycle {agreement.municipality.short_name}: {cycle.title}")
+        self.created.append(
+            f"open cycle {context.agreement.municipality.short_name}: {cycle.title}"
+        )
 
     # --- Reports --------------------------------------------------------------------------------
 
@@ -679,7 +422,7 @@ class Command(BaseCommand):
             ).exists()
         if report.unit_id:
             return OfficerRole.objects.filter(
-                unit_id=report.unit_id, user__email__in=OFFICERS.values()
+                unit_id=report.unit_id, user__email__in=self.officer_emails.values()
             ).exists()
         return report.council_member.email == GOTEBORG_COUNCIL_MEMBER
 
@@ -765,12 +508,13 @@ class Command(BaseCommand):
             report=report, actor=user, answers=answers, based_on_revision=revision, submit=True
         )
         if fate in ("reopened", "resubmitted"):
-            reason = REOPEN_REASONS[report.pk % len(REOPEN_REASONS)]
+            reasons = self.texts.reopen_reasons
+            reason = reasons[report.pk % len(reasons)]
             report = services.report_reopen(report=report, actor=officer, reason=reason)
         if fate == "resubmitted":
             for answer in answers:
                 if answer.examples == "" and answer.score is not None:
-                    answer.examples = "Studiebesök hos en förening med IOP i grannkommunen."
+                    answer.examples = self.texts.resubmitted_example
                     break
             save(
                 report=report,
@@ -781,40 +525,47 @@ class Command(BaseCommand):
             )
 
     def _answers(self, plan, stage, report, index, questions, rng, used) -> list:
-        group = report.group
+        """A report's answers to the questions its group is asked, by the kind of answer."""
         answers = []
         for question in questions:
-            if not question.asks(group):
+            if not question.asks(report.group):
                 continue
             answer = services.AnswerInput(question_id=question.pk)
             if question.answer_kind == Question.AnswerKind.SCALE:
-                is_commitment = question.source == Question.Source.COMMITMENT
-                if rng.random() < (0.15 if is_commitment else 0.08):
-                    answer.not_applicable = True
-                else:
-                    # A level per question, a respondent's own leaning that stays from cycle
-                    # to cycle, and a little higher each cycle: means rise, unevenly.
-                    base = 2.5 + (_seed(plan.slug, question.order) % 100) / 90
-                    leaning = ((_seed(report.respondent_name, question.order) % 5) - 2) / 2
-                    value = base + leaning + 0.45 * stage + rng.choice((-0.3, 0, 0, 0.3))
-                    answer.score = min(5, max(1, round(value)))
-                pool = COMMENTS.get((_theme(question), group), [])
-                if pool and rng.random() < (0.12 if is_commitment else 0.55):
-                    answer.comment = self._pick(pool, index, used, plan)
-                if group in EXAMPLES and not is_commitment and rng.random() < 0.3:
-                    answer.examples = self._pick(EXAMPLES[group], index + stage, used, plan)
+                self._scale_answer(answer, plan, stage, report, index, question, rng, used)
             elif question.answer_kind == Question.AnswerKind.COUNT:
                 answer.number = rng.randint(1, 3) + stage
             else:
                 text = question.text.lower()
-                pool = next((p for word, p in AGREEMENT_ANSWERS if word in text), [])
+                answers_by_word = self.texts.agreement_answers
+                pool = next((p for word, p in answers_by_word if word in text), ())
                 answer.text = self._pick(pool, index + stage, used, plan)
             answers.append(answer)
         return answers
 
-    def _pick(self, pool: list[str], start: int, used: set[str], plan: DemoFollowup) -> str:
+    def _scale_answer(self, answer, plan, stage, report, index, question, rng, used) -> None:
+        """A score (or not applicable), sometimes a comment, sometimes examples."""
+        group = report.group
+        is_commitment = question.source == Question.Source.COMMITMENT
+        if rng.random() < (0.15 if is_commitment else 0.08):
+            answer.not_applicable = True
+        else:
+            # A level per question, a respondent's own leaning that stays from cycle
+            # to cycle, and a little higher each cycle: means rise, unevenly.
+            base = 2.5 + (_seed(plan.slug, question.order) % 100) / 90
+            leaning = ((_seed(report.respondent_name, question.order) % 5) - 2) / 2
+            value = base + leaning + 0.45 * stage + rng.choice((-0.3, 0, 0, 0.3))
+            answer.score = min(5, max(1, round(value)))
+        pool = self.texts.comments.get((_theme(question, self.texts.theme_words), group), ())
+        if pool and rng.random() < (0.12 if is_commitment else 0.55):
+            answer.comment = self._pick(pool, index, used, plan)
+        examples = self.texts.examples
+        if group in examples and not is_commitment and rng.random() < 0.3:
+            answer.examples = self._pick(examples[group], index + stage, used, plan)
+
+    def _pick(self, pool: Sequence[str], start: int, used: set[str], plan: DemoFollowup) -> str:
         for offset in range(len(pool)):
-            text = pool[(start + offset) % len(pool)].format(forum=plan.forum, council=plan.council)
+            text = _fill(pool[(start + offset) % len(pool)], plan)
             if text not in used:
                 used.add(text)
                 return text
@@ -822,84 +573,80 @@ class Command(BaseCommand):
 
     # --- The evaluation -------------------------------------------------------------------------
 
+    def _write_evaluation(self, cycle: Cycle, context: _CycleContext) -> _Narrative:
+        """The officer's draft of the evaluation, from the compiled figures."""
+        narrative = self._narrative(
+            context.plan, context.agreement, compile_evaluation(cycle), context.stage
+        )
+        services.evaluation_update(
+            cycle=cycle,
+            actor=context.officer,
+            summary=narrative.summary,
+            conclusions=narrative.conclusions,
+            recommendations=narrative.recommendations,
+        )
+        return narrative
+
     def _narrative(
         self, plan: DemoFollowup, agreement: Agreement, compiled: CompiledEvaluation, stage: int
-    ) -> tuple[str, str, str]:
+    ) -> _Narrative:
+        texts = self.texts.evaluation.stages[stage]
+        conclusions = [_fill(text, plan) for text in texts.conclusions]
+        recommendations = [_fill(text, plan) for text in texts.recommendations]
+        return _Narrative(
+            summary="\n\n".join(self._summary(plan, agreement, compiled, stage)),
+            conclusions="\n\n".join(conclusions),
+            recommendations="\n".join(recommendations),
+        )
+
+    def _summary(
+        self, plan: DemoFollowup, agreement: Agreement, compiled: CompiledEvaluation, stage: int
+    ) -> list[str]:
+        """The summary's paragraphs: who answered, the best and worst, the change, a finding."""
+        texts = self.texts.evaluation
         submitted = sum(rate.submitted for rate in compiled.rates)
         rates = ", ".join(
-            f"{rate.submitted} av {rate.invited} {rate.label}" for rate in compiled.rates
+            texts.rate.format(submitted=rate.submitted, invited=rate.invited, group=rate.label)
+            for rate in compiled.rates
         )
-        scored = [s for s in compiled.principle_scores if s.mean is not None]
         summary = [
-            f"{compiled.title} av {agreement.title} bygger på {submitted} inlämnade "
-            f"rapporter: {rates}."
+            texts.submitted.format(
+                title=compiled.title, agreement=agreement.title, submitted=submitted, rates=rates
+            )
         ]
-        if scored:
-            best = max(scored, key=lambda s: s.mean)
-            worst = min(scored, key=lambda s: s.mean)
+        # The principles that have a mean, with it (max and min keep the first of equals).
+        means = [(s, s.mean) for s in compiled.principle_scores if s.mean is not None]
+        if means:
+            best, best_mean = max(means, key=lambda pair: pair[1])
+            worst, worst_mean = min(means, key=lambda pair: pair[1])
             summary.append(
-                f"På en skala från 1 till 5 bedömdes ”{best.title}” högst, med medelvärdet "
-                f"{_decimal(best.mean)}, och ”{worst.title}” lägst, med {_decimal(worst.mean)}."
+                texts.best_and_worst.format(
+                    best=best.title,
+                    best_mean=_decimal(best_mean),
+                    worst=worst.title,
+                    worst_mean=_decimal(worst_mean),
+                )
             )
-        changes = [s.change for s in scored if s.change is not None]
+        changes = [s.change for s, _mean in means if s.change is not None]
         if changes:
-            up = sum(change > 0 for change in changes)
             summary.append(
-                f"Jämfört med {compiled.previous_title} har medelvärdet höjts för {up} av "
-                f"{len(changes)} {agreement.principle_plural}. Fler svarade den här gången."
+                texts.compared.format(
+                    previous=compiled.previous_title,
+                    up=sum(change > 0 for change in changes),
+                    count=len(changes),
+                    principles=agreement.principle_plural,
+                )
             )
         else:
-            summary.append(
-                "Det här är den första uppföljningen som görs i portalen; tidigare år "
-                "redovisades skriftligt och går inte att jämföra siffra för siffra."
-            )
+            summary.append(texts.first)
         summary.append(plan.findings[stage])
-        if stage == 0:
-            conclusions = [
-                "Samverkan fungerar bäst där det finns fasta mötesplatser och en utsedd "
-                "kontaktperson i förvaltningen. Många organisationer upplever ändå att de bjuds "
-                "in sent, när förslagen redan är färdiga.",
-                "Lokalfrågan och bidragens ettåriga villkor återkommer i många svar. Flera "
-                f"organisationer lyfter fram {plan.forum} som den viktigaste mötesplatsen.",
-            ]
-            recommendations = [
-                "- Bjud in organisationerna redan när ett ärende planeras, inte när förslaget "
-                "är klart.",
-                "- Utse en kontaktperson för civilsamhället i varje förvaltning och publicera "
-                "namnen.",
-                "- Pröva fleråriga bidrag och IOP där verksamheten är långsiktig.",
-            ]
-        else:
-            conclusions = [
-                "Bedömningarna har blivit något högre sedan förra uppföljningen, främst när det "
-                "gäller dialog och öppenhet. Kontaktpersonerna i förvaltningarna nämns ofta som "
-                "en förklaring.",
-                "De mindre organisationerna och nätverken utan anställda hörs fortfarande mindre "
-                "än de större, och flera svar efterfrågar information på fler språk.",
-            ]
-            recommendations = [
-                "- Fortsätt med kontaktpersonerna och följ upp att de är kända i organisationerna.",
-                "- Erbjud möten på kvällstid och tolk vid behov, så att ideella kan delta.",
-                "- Ta fram en gemensam mall för förvaltningarnas rapporter.",
-            ]
-        return "\n\n".join(summary), "\n\n".join(conclusions), "\n".join(recommendations)
+        return summary
 
-    def _review(self, cycle, plan, members, officer, summary, conclusions, recommendations):
+    def _review(self, cycle, plan, members, officer, narrative: _Narrative) -> None:
         """The council comments, the officer answers in the text, then every member approves."""
-        comments = {
-            MUNICIPALITY: (
-                "conclusions",
-                "Bra att lokalfrågan lyfts. Lägg gärna till att kommunens översyn av lokalerna "
-                "pågår och ska vara klar nästa år.",
-            ),
-            CIVIL_SOCIETY: (
-                "recommendations",
-                "Gör rekommendationen om tidigt samråd mer konkret: skriv vilka slags ärenden den "
-                "gäller, till exempel bidragsregler och lokaler.",
-            ),
-        }
+        review = self.texts.review
         for membership in members:
-            section, text = comments[membership.side]
+            section, text = review.comments[membership.side]
             services.evaluation_comment(
                 cycle=cycle, actor=membership.user, section=section, text=text
             )
@@ -908,16 +655,15 @@ class Command(BaseCommand):
                 cycle=cycle,
                 actor=members[-1].user,
                 section="summary",
-                text="Sammanfattningen ger en rättvisande bild av året.",
+                text=review.summary_comment,
             )
+        answer = _fill(review.answer, plan)
         services.evaluation_update(
             cycle=cycle,
             actor=officer,
-            summary=summary,
-            conclusions=conclusions,
-            recommendations=recommendations
-            + "\n- Redovisa vid nästa uppföljning vilka ärenden om bidragsregler och lokaler "
-            f"som gick på tidigt samråd (efter synpunkter från {plan.council}).",
+            summary=narrative.summary,
+            conclusions=narrative.conclusions,
+            recommendations=f"{narrative.recommendations}\n{answer}",
         )
         for membership in members:
             services.evaluation_approve(cycle=cycle, actor=membership.user)
@@ -947,20 +693,46 @@ class Command(BaseCommand):
                 submitted_at=submitted[-1] if report.status == Report.Status.SUBMITTED else None,
             )
 
+    def _backdate_open_cycle(self, cycle: Cycle, opens_on: datetime.date) -> None:
+        created_at = self._at(opens_on - datetime.timedelta(days=10), 14)
+        Cycle.objects.filter(pk=cycle.pk).update(
+            created_at=created_at, opened_at=self._at(opens_on, 9)
+        )
+        self._backdate_reports(cycle, opens_on, self.today - datetime.timedelta(days=1))
+        self._backdate_events(
+            cycle,
+            {
+                CycleEvent.Kind.CREATED: [created_at],
+                CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
+                CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
+            },
+        )
+
     def _backdate_past_cycle(self, cycle, opens_on: datetime.date, deadline: datetime.date):
-        closed = deadline + datetime.timedelta(days=2)
-        to_council = deadline + datetime.timedelta(days=21)
-        published = deadline + datetime.timedelta(days=52)
+        """The cycle, its reports, the review and the history, on the cycle's real calendar."""
+        calendar = _PastCalendar(
+            opens_on=opens_on,
+            deadline=deadline,
+            closed=deadline + datetime.timedelta(days=2),
+            to_council=deadline + datetime.timedelta(days=21),
+            published=deadline + datetime.timedelta(days=52),
+        )
         Cycle.objects.filter(pk=cycle.pk).update(
             deadline=deadline,
             created_at=self._at(opens_on - datetime.timedelta(days=14), 13),
             opened_at=self._at(opens_on, 9),
-            closed_at=self._at(closed, 10),
+            closed_at=self._at(calendar.closed, 10),
         )
         self._backdate_reports(cycle, opens_on + datetime.timedelta(days=2), deadline)
         reminded = deadline - datetime.timedelta(days=cycle.reminder_days_before)
         cycle.reports.not_submitted().update(last_reminded_at=self._at(reminded, 8))
         evaluation = Evaluation.objects.get(cycle=cycle)
+        self._backdate_evaluation(evaluation, calendar)
+        self._backdate_past_history(cycle, evaluation, calendar)
+
+    def _backdate_evaluation(self, evaluation: Evaluation, calendar: _PastCalendar) -> None:
+        """The council's comments and approvals, the compiling and the publishing."""
+        to_council, published = calendar.to_council, calendar.published
         for step, comment in enumerate(evaluation.comments.order_by("pk")):
             day = to_council + datetime.timedelta(days=6 + 2 * step)
             EvaluationComment.objects.filter(pk=comment.pk).update(created_at=self._at(day, 15))
@@ -972,10 +744,15 @@ class Command(BaseCommand):
             published_at=self._at(published, 10),
             pdf_requested_at=self._at(published, 10),
         )
-        # The history tells the real calendar too; the detour's deadline never happened, so
-        # the cycle was created with its real one.
+
+    def _backdate_past_history(
+        self, cycle: Cycle, evaluation: Evaluation, calendar: _PastCalendar
+    ) -> None:
+        """The history tells the real calendar too (after the comments and approvals moved)."""
+        opens_on, to_council, published = calendar.opens_on, calendar.to_council, calendar.published
+        # The detour's deadline never happened, so the cycle was created with its real one.
         created = cycle.events.get(kind=CycleEvent.Kind.CREATED)
-        created.details["after"]["deadline"] = deadline.isoformat()
+        created.details["after"]["deadline"] = calendar.deadline.isoformat()
         CycleEvent.objects.filter(pk=created.pk).update(details=created.details)
         self._backdate_events(
             cycle,
@@ -983,7 +760,7 @@ class Command(BaseCommand):
                 CycleEvent.Kind.CREATED: [self._at(opens_on - datetime.timedelta(days=14), 13)],
                 CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
                 CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
-                CycleEvent.Kind.CLOSED: [self._at(closed, 10)],
+                CycleEvent.Kind.CLOSED: [self._at(calendar.closed, 10)],
                 # The draft, then the answer to the council's comments (after the comments,
                 # before the approvals).
                 CycleEvent.Kind.EVALUATION_EDITED: [
