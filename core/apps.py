@@ -11,12 +11,18 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.db.backends.signals import connection_created
 
-        from . import securitycache
+        from . import lookups, securitycache
         from .middleware import SessionTimeoutMiddleware
 
         # allauth's rate limits and used two-factor codes in a cache of their own.
         securitycache.install()
+        # icontains folds every letter on SQLite too (the register's search, the admin's).
+        lookups.install()
+        connection_created.connect(
+            lookups.register_sqlite_functions, dispatch_uid="core-sqlite-functions"
+        )
 
         user_login_failed.connect(log_failed_login, dispatch_uid="core-log-failed-login")
         user_logged_in.connect(

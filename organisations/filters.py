@@ -53,7 +53,7 @@ def active_accession_years() -> list[int]:
 
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("Search by name"),
+        label=_("Search by name or organisation number"),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),

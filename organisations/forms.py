@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion, Municipality
@@ -242,6 +243,12 @@ class SignatureForm(forms.Form):
             raise ValidationError(MINUTES_NOT_PDF)
         validate_pdf_upload(upload, unreadable=MINUTES_UNREADABLE)  # and no active content
         return upload
+
+    def clean_board_decision_date(self):
+        decided_on = self.cleaned_data.get("board_decision_date")
+        if decided_on and decided_on > timezone.localdate():
+            raise ValidationError(services.BOARD_DATE_IN_FUTURE, code="future")
+        return decided_on
 
     def clean(self):
         cleaned = super().clean()

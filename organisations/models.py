@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -57,6 +58,13 @@ class LegalForm(models.TextChoices):
     OTHER = "other", _("other")
 
 
+def _number_digits(text: str) -> str:
+    """The digits of a search that is (part of) an organisation number, written with or without
+    the hyphen or spaces; "" when it is not one (letters, or fewer than three digits)."""
+    digits = text.replace(" ", "").replace("-", "")
+    return digits if digits.isdigit() and len(digits) >= 3 else ""
+
+
 class OrganisationQuerySet(models.QuerySet):
     def signatories(self) -> OrganisationQuerySet:
         """Organisations with an active accession to an agreement (the public register)."""
@@ -97,12 +105,17 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> OrganisationQuerySet:
-        """Name contains the text, ignoring case.
-
-        Portable ``icontains``: PostgreSQL folds every letter; SQLite (development) only ASCII.
-        """
+        """Name contains the text, ignoring case (every letter, on SQLite too: core/lookups.py),
+        or the organisation number contains it, written with or without the hyphen."""
         text = text.strip()
-        return self.filter(name__icontains=text) if text else self
+        if not text:
+            return self
+        digits = _number_digits(text)
+        if not digits:
+            return self.filter(name__icontains=text)
+        return self.alias(
+            number_digits=Replace("organisation_number", models.Value("-"), models.Value(""))
+        ).filter(models.Q(name__icontains=text) | models.Q(number_digits__contains=digits))
 
     def in_municipality(self, municipality: Municipality) -> OrganisationQuerySet:
         return self.filter(municipality=municipality)

@@ -190,7 +190,7 @@ class RecordAccessionForm(forms.Form):
     def clean_board_decision_date(self):
         decided_on = self.cleaned_data.get("board_decision_date")
         if decided_on and decided_on > timezone.localdate():
-            raise forms.ValidationError(SIGNED_ON_IN_FUTURE, code="future")
+            raise forms.ValidationError(services.BOARD_DATE_IN_FUTURE, code="future")
         return decided_on
 
     def clean_minutes(self):

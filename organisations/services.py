@@ -55,6 +55,10 @@ NOT_OPEN = _("Only an active or pending accession can be withdrawn.")
 REASON_REQUIRED = _("Give a reason, so that the organisation knows why.")
 DECLARATION_REQUIRED = _("You must confirm that the organisation supports the agreement.")
 BOARD_DATE_REQUIRED = _("Give the date of the board decision.")
+BOARD_DATE_IN_FUTURE = _(
+    "The date of the board decision cannot be in the future: give the date of the meeting at "
+    "which the board decided."
+)
 INVITATION_USED = _("This invitation has already been used.")
 INVITATION_EXPIRED = _("This invitation has expired or was withdrawn. Ask for a new one.")
 INVITATION_OTHER_EMAIL = _(
@@ -227,6 +231,8 @@ class Signature:
             errors["declaration_confirmed"] = DECLARATION_REQUIRED
         if self.basis == Accession.Basis.BOARD_DECISION and not self.board_decision_date:
             errors["board_decision_date"] = BOARD_DATE_REQUIRED
+        elif self.board_decision_date and self.board_decision_date > timezone.localdate():
+            errors["board_decision_date"] = BOARD_DATE_IN_FUTURE
         if not self.signer_name.strip():
             errors["signer_name"] = _("Give the signer's full name.")
         if not self.signer_title.strip():

@@ -121,7 +121,7 @@ def test_public_reads_compares_finds_and_downloads(site, django_capture_on_commi
 
     main_menu(page).get_by_role("link", name=sv("Organisations")).click()
     visitor.audit("register", screenshot="register")
-    field(page, sv("Search by name")).fill("Solrosen")
+    field(page, sv("Search by name or organisation number")).fill("Solrosen")
     visitor.follow(page.get_by_role("button", name=sv("Show organisations")))
     visitor.audit("register search")
     visitor.follow(page.get_by_role("link", name="Föreningen Solrosen"))

@@ -128,6 +128,42 @@ def test_search_by_name_ignores_case(client):
     assert listed_names(get(client, f"{REGISTER}?q=+schack+")) == ["Schackklubben"]
 
 
+def test_search_folds_every_letter_on_both_databases(client):
+    """SQLite's LIKE ignores the case of ASCII letters only; the search must not (issue 17)."""
+    signatory(name="Örtagårdens Vänner")
+    signatory(name="Hässlehus Idrottsförening")
+    signatory(name="Schackklubben")
+    assert listed_names(get(client, f"{REGISTER}?q=örtagård")) == ["Örtagårdens Vänner"]
+    assert listed_names(get(client, f"{REGISTER}?q=ÖRTAGÅRDENS")) == ["Örtagårdens Vänner"]
+    assert listed_names(get(client, f"{REGISTER}?q=HÄSSLEHUS")) == ["Hässlehus Idrottsförening"]
+    assert listed_names(get(client, f"{REGISTER}?q=idrottsFÖRENING")) == [
+        "Hässlehus Idrottsförening"
+    ]
+    # LIKE's own characters are searched for as themselves.
+    assert listed_names(get(client, f"{REGISTER}?q=%25")) == []
+    assert listed_names(get(client, f"{REGISTER}?q=_")) == []
+
+
+def test_the_folding_lookup_also_compares_with_expressions():
+    """``icontains`` against another column (an F expression) folds too (core/lookups.py)."""
+    from django.db.models import F
+
+    from organisations.models import Organisation
+
+    OrganisationFactory(name="ÅSA-FÖRENINGEN", description="åsa-föreningen")
+    assert Organisation.objects.filter(name__icontains=F("description")).count() == 1
+
+
+def test_search_finds_organisation_numbers_with_or_without_the_hyphen(client):
+    signatory(name="Numrerade föreningen", organisation_number="802412-3459")
+    signatory(name="Schackklubben")
+    for query in ("802412-3459", "8024123459", "802412 3459", "2412-34", "8024123", "3459"):
+        assert listed_names(get(client, f"{REGISTER}?q={query}")) == ["Numrerade föreningen"], query
+    assert listed_names(get(client, f"{REGISTER}?q=802412-9999")) == []
+    # Two digits are not a number search (they would match nearly every organisation).
+    assert listed_names(get(client, f"{REGISTER}?q=80")) == []
+
+
 def test_search_without_hits_says_so(client):
     signatory(name="Schackklubben")
     html = get(client, f"{REGISTER}?q=finns-inte")

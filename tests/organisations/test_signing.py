@@ -1,10 +1,13 @@
 """Signing an agreement online, the accession page, withdrawing and re-confirming."""
 
+import datetime
 import html
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from agreements.models import Agreement, AgreementVersion
 from organisations import forms, services
@@ -121,6 +124,45 @@ def test_a_board_decision_needs_its_date(client, rep):
         str(services.BOARD_DATE_REQUIRED)
     ]
     assert not Accession.objects.exists()
+
+
+def test_a_board_decision_in_the_future_is_refused_online_as_on_the_officers_form(client, rep):
+    client.force_login(rep.user)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(
+        sign_url(rep.organisation),
+        signature(basis=Accession.Basis.BOARD_DECISION, board_decision_date=tomorrow.isoformat()),
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["board_decision_date"] == [
+        str(services.BOARD_DATE_IN_FUTURE)
+    ]
+    with translation.override("sv"):
+        assert html.escape(str(services.BOARD_DATE_IN_FUTURE)) in response.content.decode()
+        assert "framtiden" in str(services.BOARD_DATE_IN_FUTURE)
+    assert not Accession.objects.exists()
+    # Today is a date a board can have decided on.
+    response = client.post(
+        sign_url(rep.organisation),
+        signature(
+            basis=Accession.Basis.BOARD_DECISION,
+            board_decision_date=timezone.localdate().isoformat(),
+        ),
+    )
+    assert response.status_code == 302
+
+
+def test_the_service_refuses_a_future_board_decision_whatever_the_form():
+    signature = services.Signature(
+        basis=Accession.Basis.BOARD_DECISION,
+        signer_name="Anna Andersson",
+        signer_title="Ordförande",
+        declaration_confirmed=True,
+        board_decision_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    with pytest.raises(ValidationError) as refused:
+        signature.check()
+    assert refused.value.message_dict["board_decision_date"] == [str(services.BOARD_DATE_IN_FUTURE)]
 
 
 def test_signer_name_and_title_are_required(client, rep):
