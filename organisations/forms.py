@@ -17,7 +17,7 @@ from agreements.models import AgreementVersion, Municipality
 
 from . import services
 from .models import Accession, LegalForm, Organisation, Representative
-from .validators import normalise_organisation_number, validate_pdf_upload
+from .validators import normalise_organisation_number, number_warning, validate_pdf_upload
 
 # Error messages, reused by the tests.
 NUMBER_OR_REASON = _("Give the organisation number, or, for a network without one, say why.")
@@ -77,6 +77,15 @@ def _submit(label, **attrs) -> StrictButton:
 class OrganisationForm(forms.ModelForm):
     """Register an organisation, or change its details."""
 
+    # Shown (as a checkbox) only when the number does not fit the legal form: the warning is
+    # given once, and a person who knows the number is right confirms it
+    # (organisations.validators.number_warning).
+    number_confirmed = forms.BooleanField(
+        label=_("The organisation number is right, even though it does not fit the legal form."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
     class Meta:
         model = Organisation
         formfield_callback = _formfield
@@ -128,6 +137,7 @@ class OrganisationForm(forms.ModelForm):
                 _("The organisation"),
                 "name",
                 "organisation_number",
+                "number_confirmed",
                 "no_number_reason",
                 "legal_form",
                 "municipality",
@@ -167,7 +177,21 @@ class OrganisationForm(forms.ModelForm):
         numberless_allowed = legal_form in NUMBERLESS_LEGAL_FORMS and reason
         if "organisation_number" not in self.errors and not number and not numberless_allowed:
             self.add_error("organisation_number", NUMBER_OR_REASON)
+        if number and legal_form and not cleaned.get("number_confirmed"):
+            self._warn_about_the_number(number, legal_form)
         return cleaned
+
+    def _warn_about_the_number(self, number: str, legal_form: str) -> None:
+        unchanged = self.instance.pk and (number, legal_form) == (
+            self.instance.organisation_number,
+            self.instance.legal_form,
+        )
+        warning = (
+            None if unchanged else number_warning(number, legal_form, LegalForm(legal_form).label)
+        )
+        if warning:
+            self.add_error("organisation_number", ValidationError(warning, code="unusual"))
+            self.fields["number_confirmed"].widget = forms.CheckboxInput()
 
     def _get_validation_exclusions(self):
         # A number already registered in the municipality is not a form error: the service

@@ -1,10 +1,16 @@
 """Swedish organisation numbers (NNNNNN-NNNN with a Luhn check digit), and uploaded PDFs."""
 
+from __future__ import annotations
+
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as NumberInvalid
+from stdnum.se import orgnr
 
 ORGANISATION_NUMBER_FORMAT = _(
     "Write the organisation number as ten digits, NNNNNN-NNNN (for example 802412-3456)."
@@ -14,30 +20,90 @@ ORGANISATION_NUMBER_CHECK_DIGIT = _(
     "Check it against the registration certificate."
 )
 
-_PATTERN = re.compile(r"^(\d{6})-?(\d{4})$")
+# The first digit of an organisation number says which kind of legal person it belongs to
+# (Skatteverket, SKV 709; Bolagsverket). python-stdnum checks the format and the check digit
+# but does not know these groups, so they are listed here.
+NUMBER_GROUPS = {
+    "1": _("estates of deceased persons"),
+    "2": _("the state, regions, municipalities and parishes"),
+    "3": _("foreign companies"),
+    "5": _("limited companies"),
+    "6": _("simple partnerships"),
+    "7": _("economic associations, housing cooperatives and joint property associations"),
+    "8": _("non-profit associations and foundations"),
+    "9": _("trading and limited partnerships"),
+}
+# The groups a legal form's number normally starts with; a form not listed (social enterprise,
+# other) may be any of them. A number outside them is a warning, not a refusal: the register has
+# real exceptions (an association registered as an economic association, a parish).
+EXPECTED_GROUPS = {
+    "association": {"8"},
+    "foundation": {"8"},
+    "faith_community": {"8", "2"},
+    "study_association": {"8"},
+    "cooperative": {"7"},
+    "network": {"8"},
+    "umbrella": {"8"},
+}
+
+NUMBER_LOOKS_PERSONAL = _(
+    "%(number)s looks like a personal identity number (its third digit is below 2), which "
+    "organisation numbers never have. A sole trader's number is the owner's personal identity "
+    "number and would be shown in the public register. Check the number on the registration "
+    "certificate; tick the box below only if it is right."
+)
+NUMBER_GROUP_MISMATCH = _(
+    "Organisation numbers starting with %(digit)s belong to %(group)s, not usually to a "
+    "%(legal_form)s. Check the number and the legal form; if both are right, tick the box "
+    "below to confirm."
+)
+
+
+_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
 
 
 def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(digits):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
+    return luhn.is_valid(digits)
 
 
 def normalise_organisation_number(value: str) -> str:
-    """Return the number as NNNNNN-NNNN, or raise ValidationError with a message for the field."""
-    match = _PATTERN.match((value or "").strip().replace(" ", ""))
-    if not match:
+    """Return the number as NNNNNN-NNNN, or raise ValidationError with a message for the field.
+
+    Written as ten digits with the hyphen after the sixth or without it (spaces are ignored);
+    the check digit by python-stdnum (``stdnum.se.orgnr``).
+    """
+    written = (value or "").strip().replace(" ", "")
+    if not _PATTERN.match(written):
         raise ValidationError(ORGANISATION_NUMBER_FORMAT, code="format")
-    digits = match.group(1) + match.group(2)
-    if not luhn_valid(digits):
-        raise ValidationError(ORGANISATION_NUMBER_CHECK_DIGIT, code="check_digit")
-    return f"{match.group(1)}-{match.group(2)}"
+    try:
+        number = orgnr.validate(written)
+    except InvalidChecksum:
+        raise ValidationError(ORGANISATION_NUMBER_CHECK_DIGIT, code="check_digit") from None
+    except NumberInvalid:
+        raise ValidationError(ORGANISATION_NUMBER_FORMAT, code="format") from None
+    return orgnr.format(number)
 
 
 def validate_organisation_number(value: str) -> None:
     normalise_organisation_number(value)
+
+
+def number_warning(number: str, legal_form: str, legal_form_label: str) -> str | None:
+    """Why a valid number (NNNNNN-NNNN) may not be this legal form's, or None when it fits."""
+    if not number:
+        return None
+    if number[2] in "01":
+        return NUMBER_LOOKS_PERSONAL % {"number": number}
+    expected = EXPECTED_GROUPS.get(legal_form)
+    digit = number[0]
+    if expected is None or digit in expected:
+        return None
+    group = NUMBER_GROUPS.get(digit, _("no group of organisations"))
+    return NUMBER_GROUP_MISMATCH % {
+        "digit": digit,
+        "group": group,
+        "legal_form": legal_form_label,
+    }
 
 
 # --- Uploaded PDFs: no active content --------------------------------------------------------

@@ -144,7 +144,9 @@ def valid_organisation_number(n: int) -> str:
     """A valid NNNNNN-NNNN number (Luhn check digit) for sequence number n."""
     from organisations.validators import luhn_valid
 
-    base = f"802{n:06d}"[-9:]
+    # 8 (non-profit associations and foundations), a third digit of 2 (never a personal identity
+    # number), and n in the remaining seven digits.
+    base = f"8{(n // 1_000_000) % 10}2{n % 1_000_000:06d}"
     for check in range(10):
         if luhn_valid(base + str(check)):
             return f"{base[:6]}-{base[6:]}{check}"

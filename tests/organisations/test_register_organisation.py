@@ -4,13 +4,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from agreements.models import Municipality
-from organisations import forms, services
+from organisations import forms, services, validators
 from organisations.models import (
     Accession,
     AccessRequest,
     ActivityArea,
+    LegalForm,
     Organisation,
     Representative,
 )
@@ -118,6 +120,86 @@ def test_the_check_digit_is_checked(client):
     response = client.post(CREATE_URL, organisation_data(organisation_number=wrong))
     assert response.status_code == 400
     assert str(ORGANISATION_NUMBER_CHECK_DIGIT) in response.content.decode()
+
+
+def _with_check_digit(nine: str) -> str:
+    from organisations.validators import luhn_valid
+
+    check = next(d for d in range(10) if luhn_valid(f"{nine}{d}"))
+    return f"{nine[:6]}-{nine[6:]}{check}"
+
+
+def test_a_number_of_another_group_is_a_warning_to_confirm_not_a_refusal(client):
+    """556… is a limited company's number: unusual for a non-profit association, but the register
+    has real exceptions, so the person is warned once and may confirm (issue 17)."""
+    company = _with_check_digit("556677889")
+    client.force_login(UserFactory())
+    response = client.post(CREATE_URL, organisation_data(organisation_number=company))
+    assert response.status_code == 400
+    [warning] = response.context["form"].errors["organisation_number"]
+    assert "börjar med 5 hör till aktiebolag" in warning and "ideell förening" in warning
+    page = response.content.decode()
+    assert 'type="checkbox" name="number_confirmed"' in page  # the box to confirm it with
+    with translation.override("en"):
+        english = validators.number_warning(company, "association", LegalForm.ASSOCIATION.label)
+        assert "starting with 5 belong to limited companies" in english
+        assert "non-profit association" in english
+    assert not Organisation.objects.filter(name="Föreningen Solrosen").exists()
+
+    response = client.post(
+        CREATE_URL, organisation_data(organisation_number=company, number_confirmed="on")
+    )
+    assert response.status_code == 302
+    assert Organisation.objects.get(name="Föreningen Solrosen").organisation_number == company
+
+
+def test_a_number_that_fits_the_legal_form_gets_no_warning(client):
+    client.force_login(UserFactory())
+    cooperative = _with_check_digit("769600123")
+    response = client.post(
+        CREATE_URL, organisation_data(organisation_number=cooperative, legal_form="cooperative")
+    )
+    assert response.status_code == 302
+    # A social enterprise may be a company, an economic or a non-profit association.
+    other = organisation_data(
+        name="Sociala företaget",
+        organisation_number=_with_check_digit("556677889"),
+        legal_form="social_enterprise",
+    )
+    assert client.post(CREATE_URL, other).status_code == 302
+
+
+def test_a_personal_identity_number_is_warned_of_before_it_is_published(client):
+    personal = _with_check_digit("850709980")  # born 9 July 1985: month 07, third digit 0
+    client.force_login(UserFactory())
+    response = client.post(
+        CREATE_URL, organisation_data(organisation_number=personal, legal_form="other")
+    )
+    assert response.status_code == 400
+    [warning] = response.context["form"].errors["organisation_number"]
+    assert "ser ut som ett personnummer" in warning and "offentliga registret" in warning
+    assert (
+        not Organisation.objects.exists()
+        or not Organisation.objects.filter(organisation_number=personal).exists()
+    )
+
+
+def test_an_unchanged_unusual_number_is_not_warned_of_again_when_editing(client):
+    rep = RepresentativeFactory(
+        organisation__organisation_number=_with_check_digit("556677889"),
+        organisation__legal_form="association",
+    )
+    client.force_login(rep.user)
+    url = reverse("organisations:edit", kwargs={"pk": rep.organisation.pk})
+    data = organisation_data(
+        name="Nytt namn",
+        organisation_number=rep.organisation.organisation_number,
+        municipality=rep.organisation.municipality.pk,
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    rep.organisation.refresh_from_db()
+    assert rep.organisation.name == "Nytt namn"
 
 
 def test_a_number_is_required_unless_a_network_says_why(client):
