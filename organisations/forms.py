@@ -177,7 +177,7 @@ class OrganisationForm(forms.ModelForm):
         numberless_allowed = legal_form in NUMBERLESS_LEGAL_FORMS and reason
         if "organisation_number" not in self.errors and not number and not numberless_allowed:
             self.add_error("organisation_number", NUMBER_OR_REASON)
-        if number and legal_form and not cleaned.get("number_confirmed"):
+        if number and legal_form and not self.cleaned_data.get("number_confirmed"):
             self._warn_about_the_number(number, legal_form)
         return cleaned
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 from stdnum import luhn
@@ -88,7 +89,7 @@ def validate_organisation_number(value: str) -> None:
     normalise_organisation_number(value)
 
 
-def number_warning(number: str, legal_form: str, legal_form_label: str) -> str | None:
+def number_warning(number: str, legal_form: str, legal_form_label: str | Promise) -> str | None:
     """Why a valid number (NNNNNN-NNNN) may not be this legal form's, or None when it fits."""
     if not number:
         return None
