@@ -35,6 +35,7 @@ from .models import (
     OfficerRole,
     Organisation,
     Representative,
+    RepresentativeEvent,
 )
 
 
@@ -59,6 +60,12 @@ class RepresentativeInlineForm(forms.ModelForm):
         model = Representative
         fields = ["user", "role"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A representation is one person's record: another person gets a row of their own.
+            self.fields["user"].disabled = True
+
 
 class RepresentativeInline(admin.TabularInline):
     """Representatives are added here and ended with "End", never deleted."""
@@ -76,6 +83,38 @@ class RepresentativeInline(admin.TabularInline):
         return False
 
 
+@admin.register(RepresentativeEvent)
+class RepresentativeEventAdmin(admin.ModelAdmin):
+    """Who did what with organisations' representatives and invitations: read-only, the record
+    the services write. (Not an inline of the organisation: its page's form stays as it was.)"""
+
+    list_display = ["created_at", "organisation", "kind", "actor", "person", "role"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__name", "person__email", "actor__email", "invitation__email"]
+    list_select_related = ["organisation", "actor", "person"]
+    readonly_fields = [
+        "created_at",
+        "organisation",
+        "kind",
+        "actor",
+        "person",
+        "invitation",
+        "role",
+        "previous_role",
+        "note",
+    ]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELD_OVERRIDES
@@ -86,13 +125,33 @@ class OrganisationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     inlines = [RepresentativeInline]
 
     def save_formset(self, request, form, formset, change):
+        """Representatives are added, given another role and ended through the services, which
+        record each change as a RepresentativeEvent with the staff member as its actor."""
         if formset.model is not Representative:
             return super().save_formset(request, form, formset, change)
-        ending = [f.instance for f in formset.forms if f.instance.pk and f.cleaned_data.get("end")]
-        super().save_formset(request, form, formset, change)
-        for representative in ending:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if not row.has_changed():
+                continue
+            data = row.cleaned_data
             try:
-                services.representative_remove(representative=representative, actor=request.user)
+                if row.instance.pk is None:
+                    formset.new_objects.append(
+                        services.representative_add(
+                            organisation=form.instance,
+                            user=data["user"],
+                            role=data["role"],
+                            actor=request.user,
+                        )
+                    )
+                    continue
+                if "role" in row.changed_data:
+                    representative = services.representative_change_role(
+                        representative=row.instance, role=data["role"], actor=request.user
+                    )
+                    formset.changed_objects.append((representative, ["role"]))
+                if data.get("end"):
+                    services.representative_remove(representative=row.instance, actor=request.user)
             except services.ActionRefused as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
@@ -165,9 +224,9 @@ class CurrentFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(removed_at__isnull=True)
+            return queryset.current()
         if self.value() == "no":
-            return queryset.filter(removed_at__isnull=False)
+            return queryset.ended()
         return queryset
 
 

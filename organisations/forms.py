@@ -313,19 +313,17 @@ class InvitationForm(forms.Form):
         help_text=_("Organisation admins can also invite and remove representatives."),
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, form_action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.helper = FormHelper()
-        self.helper.layout = Layout(
-            "email", "role", _submit(_("Send the invitation"), name="action", value="invite")
-        )
+        if form_action:
+            self.helper.form_action = form_action
+        self.helper.layout = Layout("email", "role", _submit(_("Send the invitation")))
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
-        if self.organisation.representatives.filter(
-            removed_at__isnull=True, user__email__iexact=email
-        ).exists():
+        if self.organisation.representatives.current().filter(user__email__iexact=email).exists():
             raise ValidationError(ALREADY_REPRESENTATIVE)
         return email
 

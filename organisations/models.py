@@ -1,12 +1,16 @@
 """Who joined: roles of people, the organisation register, and accessions to agreements.
 
 Nothing here is ever hard-deleted: an accession keeps its signed content forever, and every change
-of its state is an ``AccessionEvent`` with who, when, and the values before and after.
+of its state is an ``AccessionEvent`` with who, when, and the values before and after; every change
+of who acts for an organisation (invitations, requests for access, representatives) is a
+``RepresentativeEvent``. Roles are ended (``removed_at``), never deleted: ``current()`` is the one
+place that says which are current.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -14,11 +18,13 @@ from django.db import models
 from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Agreement, AgreementVersion, Body, Municipality
+from core.types import Actor
 
 
 def private_storage():
@@ -213,11 +219,28 @@ class Organisation(models.Model):
         return reverse("organisations:detail", kwargs={"pk": self.pk})
 
 
+class EndableQuerySet(models.QuerySet):
+    """Rows that are ended (``removed_at``), never deleted: representatives and roles."""
+
+    def current(self) -> Self:
+        """Not ended: the rows that grant something today."""
+        return self.filter(removed_at__isnull=True)
+
+    def ended(self) -> Self:
+        return self.filter(removed_at__isnull=False)
+
+
+class RepresentativeQuerySet(EndableQuerySet):
+    def admins(self) -> Self:
+        return self.filter(role=Representative.Role.ADMIN)
+
+
 class Representative(models.Model):
     """A person who acts for an organisation. Admins can invite and remove representatives.
 
     A removed representative is kept (``removed_at``, ``removed_by``), never deleted; reads of
-    current representatives filter on ``removed_at__isnull=True``.
+    current representatives use ``Representative.objects.current()``. Every change is recorded
+    as a ``RepresentativeEvent`` by ``organisations.services``.
     """
 
     class Role(models.TextChoices):
@@ -247,6 +270,8 @@ class Representative(models.Model):
         related_name="+",
         verbose_name=_("removed by"),
     )
+
+    objects = RepresentativeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("representative")
@@ -399,7 +424,10 @@ class MunicipalUnit(models.Model):
         return self.name
 
 
-class CurrentRoleManager(models.Manager):
+_RoleManager = models.Manager.from_queryset(EndableQuerySet)
+
+
+class CurrentRoleManager(_RoleManager):
     """The default manager of officer roles and council memberships: only those not ended.
 
     A role is never deleted; it is ended (``removed_at``, ``removed_by``) and kept as the record of
@@ -409,8 +437,8 @@ class CurrentRoleManager(models.Manager):
     Django's deletion checks and the backup use the base manager, which sees every row.
     """
 
-    def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().filter(removed_at__isnull=True)
+    def get_queryset(self) -> EndableQuerySet:
+        return EndableQuerySet(self.model, using=self._db).current()
 
 
 class OfficerRole(models.Model):
@@ -451,7 +479,7 @@ class OfficerRole(models.Model):
     )
 
     # Only current roles, unless asked for all: an ended role grants nothing, wherever it is read.
-    all_objects = models.Manager()
+    all_objects = _RoleManager()
     objects = CurrentRoleManager()
 
     class Meta:
@@ -512,7 +540,7 @@ class CouncilMembership(models.Model):
         verbose_name=_("ended by"),
     )
 
-    all_objects = models.Manager()
+    all_objects = _RoleManager()
     objects = CurrentRoleManager()
 
     class Meta:
@@ -695,3 +723,136 @@ class AccessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d}"
+
+
+def _is_deleted_account(user: Actor) -> bool:
+    """An account its person deleted: ``services.user_delete`` keeps the row (records such as the
+    histories still point at it) but makes it inactive and its address ``@invalid``."""
+    return not user.is_active and user.email.endswith("@invalid")
+
+
+class RepresentativeEventQuerySet(models.QuerySet):
+    def for_history(self) -> Self:
+        """Newest first, with everything a row of the history shows, in one query."""
+        return self.select_related("actor", "person", "invitation").order_by("-created_at", "-pk")
+
+
+class RepresentativeEvent(models.Model):
+    """One change of who acts for an organisation: who did it, to whom, and when.
+
+    Written by ``organisations.services`` in the transaction of the change it records (an
+    invitation sent, withdrawn or accepted, access asked for and answered, a representative added,
+    given another role or removed), never changed or deleted afterwards. Every change has someone
+    who made it, so the actor is required.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("organisation registered")
+        INVITED = "invited", _("invitation sent")
+        INVITATION_REVOKED = "invitation_revoked", _("invitation withdrawn")
+        INVITATION_ACCEPTED = "invitation_accepted", _("invitation accepted")
+        ACCESS_REQUESTED = "access_requested", _("access asked for")
+        ACCESS_GRANTED = "access_granted", _("access granted")
+        ACCESS_REFUSED = "access_refused", _("access declined")
+        ADDED = "added", _("representative added")
+        ROLE_CHANGED = "role_changed", _("role changed")
+        REMOVED = "removed", _("representative removed")
+        LEFT = "left", _("left the organisation")
+        ACCOUNT_DELETED = "account_deleted", _("ended with the deleted account")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="representative_events",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person concerned"),
+        help_text=_("Empty for an invitation to an address that has no account yet."),
+    )
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("invitation"),
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Representative.Role.choices, blank=True
+    )
+    previous_role = models.CharField(
+        _("previous role"), max_length=20, choices=Representative.Role.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = RepresentativeEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("representative event")
+        verbose_name_plural = _("representative events")
+        ordering = ["-created_at", "-pk"]  # newest first, as the organisation's pages show them
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+    @staticmethod
+    def _name(user: Actor | None) -> str:
+        if user is None:
+            return ""
+        if _is_deleted_account(user):
+            return str(_("deleted account"))
+        return user.get_full_name() or user.email or user.get_username()
+
+    @property
+    def actor_name(self) -> str:
+        """Who acted, as the history shows it: the name, else the e-mail address."""
+        return self._name(self.actor)
+
+    @property
+    def person_name(self) -> str:
+        """Whom it concerned: the person, else the invited address."""
+        if self.person_id is not None:
+            return self._name(self.person)
+        return self.invitation.email if self.invitation is not None else ""
+
+    def describe(self) -> str:
+        """What was done, in plain words in the active language."""
+        person = self.person_name
+        role = str(self.get_role_display())
+        kinds = self.Kind
+        texts: dict[str, Promise] = {
+            kinds.REGISTERED: _("Registered the organisation and became its admin"),
+            kinds.INVITED: _("Invited %(person)s as %(role)s"),
+            kinds.INVITATION_REVOKED: _("Withdrew the invitation to %(person)s"),
+            kinds.INVITATION_ACCEPTED: _("Accepted the invitation as %(role)s"),
+            kinds.ACCESS_REQUESTED: _("Asked for access to the organisation"),
+            kinds.ACCESS_GRANTED: _("Granted %(person)s access as %(role)s"),
+            kinds.ACCESS_REFUSED: _("Declined the request for access from %(person)s"),
+            kinds.ADDED: _("Added %(person)s as %(role)s"),
+            kinds.ROLE_CHANGED: _("Changed the role of %(person)s from %(previous)s to %(role)s"),
+            kinds.REMOVED: _("Removed %(person)s as a representative"),
+            kinds.LEFT: _("Left the organisation"),
+            kinds.ACCOUNT_DELETED: _("Ended the role of %(person)s when the account was deleted"),
+        }
+        text = texts.get(self.kind)
+        if text is None:
+            return str(self.get_kind_display())
+        return str(text) % {
+            "person": person,
+            "role": role,
+            "previous": str(self.get_previous_role_display()),
+        }

@@ -1,50 +1,58 @@
 """Who may do what with organisations and accessions: plain functions, used by views and templates.
 
 Every function takes the acting user first and answers True or False; views turn False into 403
-(or 404 where even the existence of the object is not the user's business).
+(or 404 where even the existence of the object is not the user's business). The user may be
+anonymous: every function answers False for one who is not logged in.
 """
 
 from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.models import AnonymousUser
+
+from core.types import Actor
 
 from .models import Accession, CouncilMembership, OfficerRole, Organisation, Representative
 
+# Whoever a request has: a logged-in user or an anonymous visitor.
+AnyUser = Actor | AnonymousUser
 
-def _active_representation(user, organisation: Organisation) -> Representative | None:
+
+def _active_representation(user: AnyUser, organisation: Organisation) -> Representative | None:
     if not user.is_authenticated:
         return None
     return (
-        Representative.objects.filter(user=user, organisation=organisation, removed_at__isnull=True)
+        Representative.objects.current()
+        .filter(user=user, organisation=organisation)
         .only("role")
         .first()
     )
 
 
-def is_representative(user, organisation: Organisation) -> bool:
+def is_representative(user: AnyUser, organisation: Organisation) -> bool:
     return _active_representation(user, organisation) is not None
 
 
-def is_organisation_admin(user, organisation: Organisation) -> bool:
+def is_organisation_admin(user: AnyUser, organisation: Organisation) -> bool:
     rep = _active_representation(user, organisation)
     return rep is not None and rep.role == Representative.Role.ADMIN
 
 
-def is_officer(user) -> bool:
+def is_officer(user: AnyUser) -> bool:
     return user.is_authenticated and OfficerRole.objects.filter(user=user).exists()
 
 
-def officer_municipality_ids(user) -> set[int]:
+def officer_municipality_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(OfficerRole.objects.filter(user=user).values_list("municipality_id", flat=True))
 
 
-def is_officer_of(user, municipality_id: int) -> bool:
+def is_officer_of(user: AnyUser, municipality_id: int) -> bool:
     return municipality_id in officer_municipality_ids(user)
 
 
-def is_council_member(user, agreement_id: int | None = None) -> bool:
+def is_council_member(user: AnyUser, agreement_id: int | None = None) -> bool:
     if not user.is_authenticated:
         return False
     memberships = CouncilMembership.objects.filter(user=user)
@@ -53,43 +61,52 @@ def is_council_member(user, agreement_id: int | None = None) -> bool:
     return memberships.exists()
 
 
-def needs_mfa(user) -> bool:
+def needs_mfa(user: AnyUser) -> bool:
     """Officers, council members and staff must use two-factor authentication."""
-    return user.is_authenticated and (user.is_staff or is_officer(user) or is_council_member(user))
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_officer(user) or is_council_member(user)
 
 
-def has_mfa(user) -> bool:
-    return user.is_authenticated and is_mfa_enabled(user)
+def has_mfa(user: AnyUser) -> bool:
+    return user.is_authenticated and bool(is_mfa_enabled(user))
 
 
-def can_edit_organisation(user, organisation: Organisation) -> bool:
+def can_edit_organisation(user: AnyUser, organisation: Organisation) -> bool:
     return is_representative(user, organisation) or is_officer_of(
         user, organisation.municipality_id
     )
 
 
-def can_manage_representatives(user, organisation: Organisation) -> bool:
+def can_manage_representatives(user: AnyUser, organisation: Organisation) -> bool:
     return is_organisation_admin(user, organisation)
 
 
-def can_sign_for(user, organisation: Organisation) -> bool:
+def can_view_representative_history(user: AnyUser, organisation: Organisation) -> bool:
+    """Who did what with the organisation's representatives: its admins and its officers."""
+    return is_organisation_admin(user, organisation) or is_officer_of(
+        user, organisation.municipality_id
+    )
+
+
+def can_sign_for(user: AnyUser, organisation: Organisation) -> bool:
     return is_representative(user, organisation)
 
 
-def can_view_accession(user, accession: Accession) -> bool:
+def can_view_accession(user: AnyUser, accession: Accession) -> bool:
     """The organisation's representatives and the municipality's officers, nobody else."""
     return is_representative(user, accession.organisation) or is_officer_of(
         user, accession.agreement.municipality_id
     )
 
 
-def can_decide_accession(user, accession: Accession) -> bool:
+def can_decide_accession(user: AnyUser, accession: Accession) -> bool:
     return is_officer_of(user, accession.agreement.municipality_id)
 
 
-def can_withdraw_accession(user, accession: Accession) -> bool:
+def can_withdraw_accession(user: AnyUser, accession: Accession) -> bool:
     return is_representative(user, accession.organisation)
 
 
-def can_record_accession(user, organisation: Organisation) -> bool:
+def can_record_accession(user: AnyUser, organisation: Organisation) -> bool:
     return is_officer_of(user, organisation.municipality_id)

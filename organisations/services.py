@@ -2,7 +2,10 @@
 
 Each function is keyword-only, checks the state it needs, and writes inside one transaction. Every
 change of an accession's state is recorded as an AccessionEvent in that same transaction, and
-logged to the ``portal.security`` logger.
+logged to the ``portal.security`` logger. Every change of who acts for an organisation (its
+invitations, requests for access and representatives) is recorded as a RepresentativeEvent, with
+the acting user (``actor``), in the transaction of the change: a change whose event cannot be
+written is undone.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import AgreementVersion
+from agreements.models import Agreement, AgreementVersion, Body, Municipality
 from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
@@ -34,9 +37,11 @@ from .models import (
     ActivityArea,
     CouncilMembership,
     Invitation,
+    MunicipalUnit,
     OfficerRole,
     Organisation,
     Representative,
+    RepresentativeEvent,
 )
 
 security_log = logging.getLogger("portal.security")
@@ -97,13 +102,13 @@ def declaration_text(*, organisation: Organisation, version: AgreementVersion) -
     )
 
 
-def _actor_label(user) -> str:
+def _actor_label(user: Actor | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.email or user.get_username()
 
 
-def _state(accession: Accession) -> dict:
+def _state(accession: Accession) -> dict[str, object]:
     return {
         "status": accession.status,
         "decided_at": accession.decided_at.isoformat() if accession.decided_at else None,
@@ -113,7 +118,13 @@ def _state(accession: Accession) -> dict:
     }
 
 
-def _record(accession: Accession, action: str, actor, before: dict, note: str = "") -> None:
+def _record(
+    accession: Accession,
+    action: str,
+    actor: Actor | None,
+    before: dict[str, object],
+    note: str = "",
+) -> None:
     AccessionEvent.objects.create(
         accession=accession,
         action=action,
@@ -136,7 +147,7 @@ def _record(accession: Accession, action: str, actor, before: dict, note: str = 
 
 
 def _organisation_addresses(organisation: Organisation) -> list[str]:
-    reps = organisation.representatives.filter(removed_at__isnull=True).select_related("user")
+    reps = organisation.representatives.current().select_related("user")
     addresses = {rep.user.email for rep in reps}
     if organisation.contact_email:
         addresses.add(organisation.contact_email)
@@ -159,11 +170,17 @@ def organisation_find_duplicate(
     return duplicates.first()
 
 
+def _set_history_user(organisation: Organisation, actor: Actor) -> None:
+    """Who django-simple-history records as the author of the next save of the organisation."""
+    # simple_history reads this attribute when the row is saved.
+    organisation._history_user = actor  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def organisation_register(
-    *, user, organisation: Organisation, activity_areas: list[ActivityArea]
+    *, actor: Actor, organisation: Organisation, activity_areas: list[ActivityArea]
 ) -> Organisation:
-    """Register an organisation (an unsaved instance from the form); the user becomes its admin."""
+    """Register an organisation (an unsaved instance from the form); the actor becomes its admin."""
     existing = organisation_find_duplicate(
         municipality_id=organisation.municipality_id,
         organisation_number=organisation.organisation_number,
@@ -171,7 +188,7 @@ def organisation_register(
     if existing:
         raise DuplicateOrganisation(existing)
     organisation.full_clean()
-    organisation._history_user = user
+    _set_history_user(organisation, actor)
     try:
         with transaction.atomic():
             organisation.save()
@@ -185,14 +202,24 @@ def organisation_register(
         raise
     organisation.activity_areas.set(activity_areas)
     Representative.objects.create(
-        user=user, organisation=organisation, role=Representative.Role.ADMIN
+        user=actor, organisation=organisation, role=Representative.Role.ADMIN
+    )
+    _record_representatives(
+        organisation,
+        RepresentativeEvent.Kind.REGISTERED,
+        actor,
+        person=actor,
+        role=Representative.Role.ADMIN,
     )
     return organisation
 
 
 @transaction.atomic
 def organisation_update(
-    *, organisation: Organisation, actor, activity_areas: list[ActivityArea] | None = None
+    *,
+    organisation: Organisation,
+    actor: Actor,
+    activity_areas: list[ActivityArea] | None = None,
 ) -> Organisation:
     """Save changes made by a form; the previous values stay in the organisation's history."""
     existing = organisation_find_duplicate(
@@ -203,7 +230,7 @@ def organisation_update(
     if existing:
         raise DuplicateOrganisation(existing)
     organisation.full_clean()
-    organisation._history_user = actor
+    _set_history_user(organisation, actor)
     organisation.save()
     public_data_changed()
     if activity_areas is not None:
@@ -226,7 +253,7 @@ class Signature:
     minutes: UploadedFile | None = None
 
     def check(self) -> None:
-        errors = {}
+        errors: dict[str, Promise] = {}
         if not self.declaration_confirmed:
             errors["declaration_confirmed"] = DECLARATION_REQUIRED
         if self.basis == Accession.Basis.BOARD_DECISION and not self.board_decision_date:
@@ -253,8 +280,8 @@ def _create_accession(
     signature: Signature,
     status: str,
     source: str,
-    user,
-    recorded_by=None,
+    user: Actor | None,
+    recorded_by: Actor | None = None,
     signed_at: datetime.datetime | None = None,
     replaces: Accession | None = None,
 ) -> Accession:
@@ -305,7 +332,7 @@ def _create_accession(
 
 @transaction.atomic
 def accession_sign(
-    *, organisation: Organisation, version: AgreementVersion, user, signature: Signature
+    *, organisation: Organisation, version: AgreementVersion, user: Actor, signature: Signature
 ) -> Accession:
     """A representative signs online. The accession waits for an officer's verification."""
     accession = _create_accession(
@@ -330,7 +357,7 @@ def accession_record(
     *,
     organisation: Organisation,
     version: AgreementVersion,
-    officer,
+    officer: Actor,
     source: str,
     signature: Signature,
     signed_on: datetime.date,
@@ -364,7 +391,7 @@ def _lock_accession(accession: Accession) -> Accession:
 
 
 @transaction.atomic
-def accession_verify(*, accession: Accession, officer) -> Accession:
+def accession_verify(*, accession: Accession, officer: Actor) -> Accession:
     """An officer confirms that the signer may sign for the organisation."""
     accession = _lock_accession(accession)
     if accession.status != Accession.Status.PENDING:
@@ -375,7 +402,7 @@ def accession_verify(*, accession: Accession, officer) -> Accession:
     accession.decided_by = officer
     accession.save(update_fields=["status", "decided_at", "decided_by"])
     _record(accession, AccessionEvent.Action.VERIFIED, officer, before)
-    if accession.replaces_id:
+    if accession.replaces is not None:
         old = _lock_accession(accession.replaces)
         if old.status == Accession.Status.ACTIVE:
             old_before = _state(old)
@@ -391,7 +418,7 @@ def accession_verify(*, accession: Accession, officer) -> Accession:
 
 
 @transaction.atomic
-def accession_reject(*, accession: Accession, officer, reason: str) -> Accession:
+def accession_reject(*, accession: Accession, officer: Actor, reason: str) -> Accession:
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     accession = _lock_accession(accession)
@@ -412,7 +439,7 @@ def accession_reject(*, accession: Accession, officer, reason: str) -> Accession
     return accession
 
 
-def _withdraw(accession: Accession, user, reason: str) -> None:
+def _withdraw(accession: Accession, user: Actor, reason: str) -> None:
     before = _state(accession)
     accession.status = Accession.Status.WITHDRAWN
     accession.withdrawn_at = timezone.now()
@@ -422,7 +449,7 @@ def _withdraw(accession: Accession, user, reason: str) -> None:
 
 
 @transaction.atomic
-def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Accession:
+def accession_withdraw(*, accession: Accession, user: Actor, reason: str = "") -> Accession:
     """The organisation leaves the agreement. It leaves the public register; history stays."""
     accession = _lock_accession(accession)
     if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
@@ -443,7 +470,7 @@ def accession_withdraw(*, accession: Accession, user, reason: str = "") -> Acces
 
 
 @transaction.atomic
-def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> Accession:
+def accession_reconfirm(*, accession: Accession, user: Actor, signature: Signature) -> Accession:
     """Sign the agreement's new version; the earlier accession stays active until verified."""
     current = accession.agreement.current_version
     if (
@@ -470,7 +497,7 @@ def accession_reconfirm(*, accession: Accession, user, signature: Signature) -> 
     return new
 
 
-def accessions_to_reconfirm(*, agreement) -> list[Accession]:
+def accessions_to_reconfirm(*, agreement: Agreement) -> list[Accession]:
     """Active accessions to an earlier version, with no re-confirmation waiting."""
     current = agreement.current_version
     if current is None:
@@ -484,10 +511,11 @@ def accessions_to_reconfirm(*, agreement) -> list[Accession]:
 
 
 @transaction.atomic
-def reconfirmation_invite(*, agreement, actor) -> int:
+def reconfirmation_invite(*, agreement: Agreement, actor: Actor | None) -> int:
     """Ask the signatories of an earlier version to re-confirm for the version in force.
 
-    Their accession stays active meanwhile; each invitation is recorded on the accession.
+    Their accession stays active meanwhile; each invitation is recorded on the accession, with
+    the officer who sent it (None when the scheduled command sends them).
     """
     accessions = accessions_to_reconfirm(agreement=agreement)
     for accession in accessions:
@@ -516,8 +544,43 @@ def _invitations_since(since: datetime.datetime) -> QuerySet[Invitation]:
     return Invitation.objects.filter(created_at__gt=since)
 
 
+def _record_representatives(
+    organisation: Organisation,
+    kind: str,
+    actor: Actor,
+    *,
+    person: Actor | None = None,
+    invitation: Invitation | None = None,
+    role: str = "",
+    previous_role: str = "",
+    note: str = "",
+) -> RepresentativeEvent:
+    """Write one RepresentativeEvent; called inside the transaction of the change it records."""
+    event = RepresentativeEvent.objects.create(
+        organisation=organisation,
+        kind=kind,
+        actor=actor,
+        person=person,
+        invitation=invitation,
+        role=role,
+        previous_role=previous_role,
+        note=note,
+    )
+    security_log.info(
+        "representatives of organisation %s: %s by user %s (person %s, invitation %s)",
+        organisation.pk,
+        kind,
+        actor.pk,
+        getattr(person, "pk", None),
+        getattr(invitation, "pk", None),
+    )
+    return event
+
+
 @transaction.atomic
-def invitation_send(*, organisation: Organisation, inviter, email: str, role: str) -> Invitation:
+def invitation_send(
+    *, organisation: Organisation, actor: Actor, email: str, role: str
+) -> Invitation:
     """Invite someone to represent the organisation, within the day's limits.
 
     Counted from the invitations stored in the last 24 hours (revoked ones included: they were
@@ -549,79 +612,163 @@ def invitation_send(*, organisation: Organisation, inviter, email: str, role: st
         organisation=organisation,
         email=email,
         role=role,
-        invited_by=inviter,
+        invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
+    )
+    _record_representatives(
+        organisation, RepresentativeEvent.Kind.INVITED, actor, invitation=invitation, role=role
     )
     url = site_url(reverse("organisations:invitation", kwargs={"token": invitation.token}))
     send_templated_mail(
         to=[invitation.email],
         template="organisations/email/invitation",
-        context={"invitation": invitation, "url": url, "inviter": _actor_label(inviter)},
+        context={"invitation": invitation, "url": url, "inviter": _actor_label(actor)},
     )
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user) -> Representative:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+def invitation_accept(*, invitation: Invitation, actor: Actor) -> Representative:
+    """The invited person (``actor``, logged in with the invited address) becomes a
+    representative."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+    )
     if invitation.accepted_at is not None:
         raise ActionRefused(INVITATION_USED)
     if not invitation.is_open:
         raise ActionRefused(INVITATION_EXPIRED)
-    if invitation.email.lower() != (user.email or "").lower():
+    if invitation.email.lower() != (actor.email or "").lower():
         raise ActionRefused(INVITATION_OTHER_EMAIL)
     invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
+    invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    representative, _created = Representative.objects.get_or_create(
-        user=user,
+    representative, _created = Representative.objects.current().get_or_create(
+        user=actor,
         organisation=invitation.organisation,
-        removed_at=None,
         defaults={"role": invitation.role},
+    )
+    _record_representatives(
+        invitation.organisation,
+        RepresentativeEvent.Kind.INVITATION_ACCEPTED,
+        actor,
+        person=actor,
+        invitation=invitation,
+        role=representative.role,
     )
     return representative
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
+    """Withdraw an open invitation; one already accepted or withdrawn stays as it is."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+    )
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        _record_representatives(
+            invitation.organisation,
+            RepresentativeEvent.Kind.INVITATION_REVOKED,
+            actor,
+            invitation=invitation,
+            role=invitation.role,
+        )
     return invitation
 
 
 @transaction.atomic
-def representative_remove(*, representative: Representative, actor) -> Representative:
-    Organisation.objects.select_for_update().get(pk=representative.organisation_id)
-    representative = Representative.objects.get(pk=representative.pk)
-    if representative.removed_at is not None:
-        return representative
-    if representative.role == Representative.Role.ADMIN:
-        admins = Representative.objects.filter(
-            organisation_id=representative.organisation_id,
-            role=Representative.Role.ADMIN,
-            removed_at__isnull=True,
+def representative_add(
+    *, organisation: Organisation, user: Actor, role: str, actor: Actor
+) -> Representative:
+    """Make the user a representative of the organisation (staff, in the admin).
+
+    One who already represents the organisation keeps their representation; only its role may
+    change (``representative_change_role``).
+    """
+    _lock_organisation(organisation)
+    representative, created = Representative.objects.current().get_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    if created:
+        _record_representatives(
+            organisation, RepresentativeEvent.Kind.ADDED, actor, person=user, role=role
         )
-        if admins.count() <= 1:
-            raise ActionRefused(LAST_ADMIN)
-    representative.removed_at = timezone.now()
-    representative.removed_by = actor
-    representative.save(update_fields=["removed_at", "removed_by"])
     return representative
 
 
 @transaction.atomic
-def access_request_create(*, organisation: Organisation, user, message: str = "") -> AccessRequest:
+def representative_change_role(
+    *, representative: Representative, role: str, actor: Actor
+) -> Representative:
+    """Give a current representative another role; the organisation keeps at least one admin."""
+    organisation = _lock_organisation(representative.organisation)
+    representative = (
+        Representative.objects.current().select_related("user").get(pk=representative.pk)
+    )
+    previous = representative.role
+    if previous == role:
+        return representative
+    if previous == Representative.Role.ADMIN and _admin_count(organisation) <= 1:
+        raise ActionRefused(LAST_ADMIN)
+    representative.role = role
+    representative.full_clean()
+    representative.save(update_fields=["role"])
+    _record_representatives(
+        organisation,
+        RepresentativeEvent.Kind.ROLE_CHANGED,
+        actor,
+        person=representative.user,
+        role=role,
+        previous_role=previous,
+    )
+    return representative
+
+
+def _admin_count(organisation: Organisation) -> int:
+    return Representative.objects.current().admins().filter(organisation=organisation).count()
+
+
+@transaction.atomic
+def representative_remove(*, representative: Representative, actor: Actor) -> Representative:
+    """End a representation (kept, with when and by whom); removing oneself is leaving."""
+    organisation = Organisation.objects.select_for_update().get(pk=representative.organisation_id)
+    representative = Representative.objects.select_related("user").get(pk=representative.pk)
+    if representative.removed_at is not None:
+        return representative
+    if representative.role == Representative.Role.ADMIN and _admin_count(organisation) <= 1:
+        raise ActionRefused(LAST_ADMIN)
+    representative.removed_at = timezone.now()
+    representative.removed_by = actor
+    representative.save(update_fields=["removed_at", "removed_by"])
+    left = representative.user_id == actor.pk
+    _record_representatives(
+        organisation,
+        RepresentativeEvent.Kind.LEFT if left else RepresentativeEvent.Kind.REMOVED,
+        actor,
+        person=representative.user,
+        role=representative.role,
+    )
+    return representative
+
+
+@transaction.atomic
+def access_request_create(
+    *, organisation: Organisation, actor: Actor, message: str = ""
+) -> AccessRequest:
+    """The actor asks the organisation's admins to become a representative (once while open)."""
     request, created = AccessRequest.objects.get_or_create(
         organisation=organisation,
-        user=user,
+        user=actor,
         status=AccessRequest.Status.PENDING,
         defaults={"message": message.strip()},
     )
     if created:
-        admins = organisation.representatives.filter(
-            role=Representative.Role.ADMIN, removed_at__isnull=True
-        ).select_related("user")
+        _record_representatives(
+            organisation, RepresentativeEvent.Kind.ACCESS_REQUESTED, actor, person=actor
+        )
+        admins = organisation.representatives.current().admins().select_related("user")
         url = site_url(reverse("organisations:representatives", kwargs={"pk": organisation.pk}))
         send_templated_mail(
             to=[admin.user.email for admin in admins],
@@ -632,8 +779,15 @@ def access_request_create(*, organisation: Organisation, user, message: str = ""
 
 
 @transaction.atomic
-def access_request_decide(*, access_request: AccessRequest, actor, approve: bool) -> AccessRequest:
-    access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+def access_request_decide(
+    *, access_request: AccessRequest, actor: Actor, approve: bool
+) -> AccessRequest:
+    """An admin approves (the person becomes a representative) or declines a request."""
+    access_request = (
+        AccessRequest.objects.select_for_update()
+        .select_related("organisation", "user")
+        .get(pk=access_request.pk)
+    )
     if access_request.status != AccessRequest.Status.PENDING:
         raise ActionRefused(_("This request has already been answered."))
     access_request.status = (
@@ -642,13 +796,23 @@ def access_request_decide(*, access_request: AccessRequest, actor, approve: bool
     access_request.decided_at = timezone.now()
     access_request.decided_by = actor
     access_request.save(update_fields=["status", "decided_at", "decided_by"])
+    role = ""
     if approve:
-        Representative.objects.get_or_create(
+        representative, _created = Representative.objects.current().get_or_create(
             user=access_request.user,
             organisation=access_request.organisation,
-            removed_at=None,
             defaults={"role": Representative.Role.REPRESENTATIVE},
         )
+        role = representative.role
+    _record_representatives(
+        access_request.organisation,
+        RepresentativeEvent.Kind.ACCESS_GRANTED
+        if approve
+        else RepresentativeEvent.Kind.ACCESS_REFUSED,
+        actor,
+        person=access_request.user,
+        role=role,
+    )
     send_templated_mail(
         to=[access_request.user.email],
         template="organisations/email/access_request_answered",
@@ -664,7 +828,7 @@ def access_request_decide(*, access_request: AccessRequest, actor, approve: bool
 # --- Personal data ------------------------------------------------------------------------------
 
 
-def user_personal_data(*, user) -> dict:
+def user_personal_data(*, user: Actor) -> dict[str, object]:
     """Everything the portal holds about a person, for the data export (GDPR art. 15 and 20)."""
     from allauth.account.models import EmailAddress
 
@@ -721,12 +885,19 @@ def user_delete(*, user: Actor, actor: Actor | None = None) -> None:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
-    from .models import CouncilMembership, OfficerRole
-
     actor = actor or user
     now = timezone.now()
     ended = {"removed_at": now, "removed_by": actor}
-    Representative.objects.filter(user=user, removed_at__isnull=True).update(**ended)
+    representations = Representative.objects.current().filter(user=user).select_for_update()
+    for representation in representations.select_related("organisation"):
+        _record_representatives(
+            representation.organisation,
+            RepresentativeEvent.Kind.ACCOUNT_DELETED,
+            actor,
+            person=user,
+            role=representation.role,
+        )
+    representations.update(**ended)
     OfficerRole.objects.filter(user=user).update(**ended)
     CouncilMembership.objects.filter(user=user).update(**ended)
     user.access_requests.filter(status=AccessRequest.Status.PENDING).update(
@@ -778,7 +949,9 @@ UNIT_OF_OTHER_MUNICIPALITY = _("The unit belongs to another municipality.")
 BODY_OF_OTHER_AGREEMENT = _("The council belongs to another agreement.")
 
 
-def _account_for_role(*, email: str, first_name: str = "", last_name: str = ""):
+def _account_for_role(
+    *, email: str, first_name: str = "", last_name: str = ""
+) -> tuple[Actor, bool]:
     """The account with this e-mail address, made if there is none.
 
     A new account has no password (the person sets one with "Forgot your password?", which proves
@@ -787,13 +960,13 @@ def _account_for_role(*, email: str, first_name: str = "", last_name: str = ""):
     reach their pages.
     """
     from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
 
-    email = get_user_model().objects.normalize_email(email.strip()).lower()
+    email = Actor.objects.normalize_email(email.strip()).lower()
     address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
     if address:
-        return address.user, False
-    user = get_user_model()(username=email, email=email, first_name=first_name, last_name=last_name)
+        existing: Actor = address.user
+        return existing, False
+    user = Actor(username=email, email=email, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     user.full_clean()
     user.save()
@@ -805,18 +978,16 @@ def _account_for_role(*, email: str, first_name: str = "", last_name: str = ""):
 def officer_add(
     *,
     email: str,
-    municipality,
-    unit=None,
+    municipality: Municipality,
+    unit: MunicipalUnit | None = None,
     first_name: str = "",
     last_name: str = "",
     actor: str = "",
-):
+) -> tuple[OfficerRole, bool, bool]:
     """Make the person with this address an officer of the municipality (or one of its units).
 
     Returns ``(role, account_created, role_created)``; adding the same role twice changes nothing.
     """
-    from .models import OfficerRole
-
     if unit is not None and unit.municipality_id != municipality.pk:
         raise ValidationError({"unit": UNIT_OF_OTHER_MUNICIPALITY})
     user, account_created = _account_for_role(
@@ -840,20 +1011,18 @@ def officer_add(
 def council_member_add(
     *,
     email: str,
-    agreement,
+    agreement: Agreement,
     side: str,
-    body=None,
+    body: Body | None = None,
     first_name: str = "",
     last_name: str = "",
     actor: str = "",
-):
+) -> tuple[CouncilMembership, bool, bool]:
     """Make the person with this address a member of the agreement's council.
 
     Without ``body``, the council of the version in force (the body marked ``is_council`` in the
     data file). Returns ``(membership, account_created, membership_created)``.
     """
-    from .models import CouncilMembership
-
     if side not in CouncilMembership.Side.values:
         raise ValidationError({"side": _("Choose the municipality or civil society.")})
     version = agreement.current_version

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import account, officer, public, selfservice
+from .views import account, officer, public
+from .views.selfservice import accessions, organisation, representatives
 
 app_name = "organisations"
 
@@ -15,27 +16,53 @@ urlpatterns = [
         "oppna-data/overenskommelser/<slug:slug>.json", public.agreement_json, name="agreement-json"
     ),
     path("oppna-data/overenskommelser/<slug:slug>.csv", public.agreement_csv, name="agreement-csv"),
-    # Organisations' own pages (views/selfservice.py).
-    path("mina-sidor/", selfservice.dashboard, name="dashboard"),
-    path("organisationer/ny/", selfservice.organisation_create, name="create"),
-    path("organisationer/<int:pk>/redigera/", selfservice.organisation_edit, name="edit"),
-    path("organisationer/<int:pk>/underteckna/", selfservice.sign, name="sign"),
+    # Organisations' own pages (views/selfservice/: organisation, accessions, representatives).
+    path("mina-sidor/", organisation.dashboard, name="dashboard"),
+    path("organisationer/ny/", organisation.organisation_create, name="create"),
+    path("organisationer/<int:pk>/redigera/", organisation.organisation_edit, name="edit"),
+    path("organisationer/<int:pk>/underteckna/", accessions.sign, name="sign"),
     path(
         "organisationer/<int:pk>/representanter/",
-        selfservice.representatives,
+        representatives.representatives,
         name="representatives",
+    ),
+    # The representatives' page's actions: one POST view each.
+    path(
+        "organisationer/<int:pk>/representanter/bjud-in/",
+        representatives.representative_invite,
+        name="representative-invite",
+    ),
+    path(
+        "organisationer/<int:pk>/representanter/ta-bort/",
+        representatives.representative_remove,
+        name="representative-remove",
+    ),
+    path(
+        "organisationer/<int:pk>/representanter/godkann-begaran/",
+        representatives.access_request_approve,
+        name="access-request-approve",
+    ),
+    path(
+        "organisationer/<int:pk>/representanter/avboj-begaran/",
+        representatives.access_request_decline,
+        name="access-request-decline",
+    ),
+    path(
+        "organisationer/<int:pk>/representanter/aterkalla-inbjudan/",
+        representatives.invitation_revoke,
+        name="invitation-revoke",
     ),
     path(
         "organisationer/<int:pk>/begar-behorighet/",
-        selfservice.request_access,
+        representatives.request_access,
         name="request-access",
     ),
-    path("inbjudan/<uuid:token>/", selfservice.invitation_accept, name="invitation"),
-    path("anslutningar/<int:pk>/", selfservice.accession_detail, name="accession"),
-    path("anslutningar/<int:pk>/kvitto.pdf", selfservice.accession_receipt, name="receipt"),
-    path("anslutningar/<int:pk>/protokoll.pdf", selfservice.accession_minutes, name="minutes"),
-    path("anslutningar/<int:pk>/uttrade/", selfservice.accession_withdraw, name="withdraw"),
-    path("anslutningar/<int:pk>/bekrafta/", selfservice.accession_reconfirm, name="reconfirm"),
+    path("inbjudan/<uuid:token>/", representatives.invitation_accept, name="invitation"),
+    path("anslutningar/<int:pk>/", accessions.accession_detail, name="accession"),
+    path("anslutningar/<int:pk>/kvitto.pdf", accessions.accession_receipt, name="receipt"),
+    path("anslutningar/<int:pk>/protokoll.pdf", accessions.accession_minutes, name="minutes"),
+    path("anslutningar/<int:pk>/uttrade/", accessions.accession_withdraw, name="withdraw"),
+    path("anslutningar/<int:pk>/bekrafta/", accessions.accession_reconfirm, name="reconfirm"),
     # Municipal officers' workspace (views/officer.py).
     path("handlaggare/", officer.queue, name="officer"),
     path("handlaggare/organisationer/", officer.organisations, name="officer-organisations"),

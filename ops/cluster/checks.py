@@ -598,9 +598,8 @@ def check_stop_one_instance(before: float = 4.0, after: float = 4.0, readers: in
 
     name = "one instance stopped mid-load: no retried request and no acknowledged write lost"
     organisation_id = (
-        Representative.objects.filter(
-            user__email="orgadmin@demo.example", role="admin", removed_at__isnull=True
-        )
+        Representative.objects.current()
+        .filter(user__email="orgadmin@demo.example", role="admin")
         .values_list("organisation_id", flat=True)
         .order_by("organisation_id")
         .first()

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -125,18 +125,11 @@ def my_data_json(request):
 
 def _only_admin_of(user) -> list[Organisation]:
     """Organisations where this person is the only admin: they keep existing without one."""
-    admin = Q(
-        representatives__role=Representative.Role.ADMIN,
-        representatives__removed_at__isnull=True,
-    )
-    mine = Representative.objects.filter(
-        user=user, role=Representative.Role.ADMIN, removed_at__isnull=True
-    ).values("organisation_id")
+    admins = Representative.objects.current().admins()
+    mine = admins.filter(user=user).values("organisation_id")
+    other_admins = admins.filter(organisation=OuterRef("pk")).exclude(user=user)
     return list(
-        Organisation.objects.filter(pk__in=mine)
-        .annotate(admin_count=Count("representatives", filter=admin))
-        .filter(admin_count=1)
-        .order_by("name")
+        Organisation.objects.filter(pk__in=mine).exclude(Exists(other_admins)).order_by("name")
     )
 
 

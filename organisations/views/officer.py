@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, Municipality
+from core.types import AuthenticatedHttpRequest
 
 from .. import permissions, services
 from ..decorators import officer_required
@@ -85,7 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @officer_required
-def invite_reconfirmations(request: HttpRequest, slug: str) -> HttpResponse:
+def invite_reconfirmations(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Ask the signatories of an earlier version of the agreement to re-confirm."""
     agreement = get_object_or_404(Agreement, slug=slug)
     if not permissions.is_officer_of(request.user, agreement.municipality_id):
@@ -169,7 +170,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @officer_required
-def record_accession(request: HttpRequest, pk: int) -> HttpResponse:
+def record_accession(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record an accession made at a dialogue forum or on a paper application: active at once."""
     organisation = get_object_or_404(Organisation.objects.select_related("municipality"), pk=pk)
     if not permissions.can_record_accession(request.user, organisation):
@@ -251,7 +252,7 @@ def _accession_to_decide(request: HttpRequest, pk: int) -> Accession:
 
 @require_POST
 @officer_required
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The officer confirms that the signer may sign for the organisation; the accession becomes
     active and the organisation is told by e-mail."""
     accession = _accession_to_decide(request, pk)
@@ -269,7 +270,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @officer_required
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
+def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The officer rejects an accession, with a reason that is e-mailed to the organisation."""
     accession = _accession_to_decide(request, pk)
     form = RejectForm(request.POST, action=reverse("organisations:reject", kwargs={"pk": pk}))

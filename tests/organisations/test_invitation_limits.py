@@ -21,8 +21,8 @@ def admin():
 
 def invite(client, organisation, email: str):
     return client.post(
-        reverse("organisations:representatives", kwargs={"pk": organisation.pk}),
-        {"action": "invite", "email": email, "role": "representative"},
+        reverse("organisations:representative-invite", kwargs={"pk": organisation.pk}),
+        {"email": email, "role": "representative"},
     )
 
 
@@ -118,14 +118,14 @@ def test_the_service_refuses_the_same_way_without_the_form(admin):
     for _n in range(3):
         services.invitation_send(
             organisation=OrganisationFactory(),
-            inviter=admin.user,
+            actor=admin.user,
             email="x@example.se",
             role="representative",
         )
     with pytest.raises(services.InvitationLimitReached):
         services.invitation_send(
             organisation=admin.organisation,
-            inviter=admin.user,
+            actor=admin.user,
             email=" X@example.se",
             role="representative",
         )

@@ -169,7 +169,8 @@ def test_the_receipt_is_only_for_active_accessions(client):
 
 def test_the_receipt_refuses_outsiders(client, monkeypatch):
     monkeypatch.setattr(
-        "organisations.views.selfservice.render_pdf", lambda *args, **kwargs: b"%PDF-fake"
+        "organisations.views.selfservice.accessions.render_pdf",
+        lambda *args, **kwargs: b"%PDF-fake",
     )
     accession = AccessionFactory(organisation=RepresentativeFactory().organisation)
     url = receipt_url(accession)

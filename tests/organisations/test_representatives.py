@@ -21,6 +21,20 @@ def reps_url(organisation) -> str:
     return reverse("organisations:representatives", kwargs={"pk": organisation.pk})
 
 
+# Each action of the representatives' page posts to a view of its own.
+ACTION_URLS = {
+    "invite": "organisations:representative-invite",
+    "remove": "organisations:representative-remove",
+    "approve": "organisations:access-request-approve",
+    "decline": "organisations:access-request-decline",
+    "revoke": "organisations:invitation-revoke",
+}
+
+
+def action_url(action: str, organisation) -> str:
+    return reverse(ACTION_URLS[action], kwargs={"pk": organisation.pk})
+
+
 @pytest.fixture
 def admin():
     return RepresentativeFactory(role=Representative.Role.ADMIN)
@@ -40,20 +54,16 @@ def test_every_representative_sees_the_list_but_only_admins_manage(client, admin
     page = response.content.decode()
     assert admin.user.email in page and member.user.email in page
     assert response.context["can_manage"] is False
-    assert 'value="invite"' not in page
-    response = client.post(
-        reps_url(admin.organisation), {"action": "invite", "email": "ny@example.se"}
-    )
+    assert action_url("invite", admin.organisation) not in page
+    response = client.post(action_url("invite", admin.organisation), {"email": "ny@example.se"})
     assert response.status_code == 403
-    response = client.post(
-        reps_url(admin.organisation), {"action": "remove", "representative": admin.pk}
-    )
+    response = client.post(action_url("remove", admin.organisation), {"representative": admin.pk})
     assert response.status_code == 403
     assert not Invitation.objects.exists()
     assert Representative.objects.get(pk=admin.pk).removed_at is None
     client.force_login(admin.user)
     page = client.get(reps_url(admin.organisation)).content.decode()
-    assert 'value="invite"' in page
+    assert f'action="{action_url("invite", admin.organisation)}"' in page
     assert page.count("<h1") == 1
 
 
@@ -65,7 +75,12 @@ def test_the_list_refuses_outsiders(client, admin):
     for outsider in (RepresentativeFactory().user, officer_of("boras"), UserFactory()):
         client.force_login(outsider)
         assert client.get(url).status_code == 403
-        assert client.post(url, {"action": "invite", "email": "x@example.se"}).status_code == 403
+        assert (
+            client.post(
+                action_url("invite", admin.organisation), {"email": "x@example.se"}
+            ).status_code
+            == 403
+        )
     assert not Invitation.objects.exists()
 
 
@@ -75,8 +90,8 @@ def test_an_admin_invites_and_the_invitation_is_mailed(
     client.force_login(admin.user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reps_url(admin.organisation),
-            {"action": "invite", "email": "Ny.Person@Example.se", "role": "representative"},
+            action_url("invite", admin.organisation),
+            {"email": "Ny.Person@Example.se", "role": "representative"},
         )
     assert response.status_code == 302
     invitation = Invitation.objects.get()
@@ -92,27 +107,29 @@ def test_an_admin_invites_and_the_invitation_is_mailed(
 def test_a_bad_invitation_is_refused(client, admin, member):
     client.force_login(admin.user)
     response = client.post(
-        reps_url(admin.organisation),
-        {"action": "invite", "email": "inte en adress", "role": "representative"},
+        action_url("invite", admin.organisation),
+        {"email": "inte en adress", "role": "representative"},
     )
     assert response.status_code == 400
     assert "email" in response.context["invite_form"].errors
     response = client.post(
-        reps_url(admin.organisation),
-        {"action": "invite", "email": member.user.email, "role": "representative"},
+        action_url("invite", admin.organisation),
+        {"email": member.user.email, "role": "representative"},
     )
     assert response.status_code == 400
     assert response.context["invite_form"].errors["email"] == [str(forms.ALREADY_REPRESENTATIVE)]
-    response = client.post(reps_url(admin.organisation), {"action": "explode"})
-    assert response.status_code == 400
+    # The page itself takes no POST (each action has its own address), and an action's
+    # address takes nothing but a POST.
+    response = client.post(reps_url(admin.organisation), {"action": "invite", "email": "a@b.se"})
+    assert response.status_code == 405
+    for action in ACTION_URLS:
+        assert client.get(action_url(action, admin.organisation)).status_code == 405
     assert not Invitation.objects.exists()
 
 
 def test_an_admin_removes_a_representative_who_keeps_the_record(client, admin, member):
     client.force_login(admin.user)
-    response = client.post(
-        reps_url(admin.organisation), {"action": "remove", "representative": member.pk}
-    )
+    response = client.post(action_url("remove", admin.organisation), {"representative": member.pk})
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.removed_at is not None
@@ -123,9 +140,7 @@ def test_an_admin_removes_a_representative_who_keeps_the_record(client, admin, m
 
 def test_the_last_admin_cannot_be_removed(client, admin, member):
     client.force_login(admin.user)
-    response = client.post(
-        reps_url(admin.organisation), {"action": "remove", "representative": admin.pk}
-    )
+    response = client.post(action_url("remove", admin.organisation), {"representative": admin.pk})
     assert response.status_code == 409
     assert str(services.LAST_ADMIN) in response.content.decode()
     admin.refresh_from_db()
@@ -136,9 +151,7 @@ def test_removing_someone_of_another_organisation_is_not_found(client, admin):
     stranger = RepresentativeFactory()
     client.force_login(admin.user)
     for value in (stranger.pk, "abc", ""):
-        response = client.post(
-            reps_url(admin.organisation), {"action": "remove", "representative": value}
-        )
+        response = client.post(action_url("remove", admin.organisation), {"representative": value})
         assert response.status_code == 404
     stranger.refresh_from_db()
     assert stranger.removed_at is None
@@ -147,22 +160,22 @@ def test_removing_someone_of_another_organisation_is_not_found(client, admin):
 def test_an_admin_approves_and_declines_requests_for_access(client, admin):
     asker = UserFactory()
     other = UserFactory()
-    approve = services.access_request_create(organisation=admin.organisation, user=asker)
+    approve = services.access_request_create(organisation=admin.organisation, actor=asker)
     decline = services.access_request_create(
-        organisation=admin.organisation, user=other, message="Släpp in mig"
+        organisation=admin.organisation, actor=other, message="Släpp in mig"
     )
     client.force_login(admin.user)
     page = client.get(reps_url(admin.organisation)).content.decode()
     assert asker.email in page and "Släpp in mig" in page
     response = client.post(
-        reps_url(admin.organisation), {"action": "approve", "access_request": approve.pk}
+        action_url("approve", admin.organisation), {"access_request": approve.pk}
     )
     assert response.status_code == 302
     assert Representative.objects.filter(
         user=asker, organisation=admin.organisation, removed_at__isnull=True
     ).exists()
     response = client.post(
-        reps_url(admin.organisation), {"action": "decline", "access_request": decline.pk}
+        action_url("decline", admin.organisation), {"access_request": decline.pk}
     )
     assert response.status_code == 302
     decline.refresh_from_db()
@@ -170,7 +183,7 @@ def test_an_admin_approves_and_declines_requests_for_access(client, admin):
     assert not Representative.objects.filter(user=other).exists()
     # Answering twice is a conflict.
     response = client.post(
-        reps_url(admin.organisation), {"action": "approve", "access_request": decline.pk}
+        action_url("approve", admin.organisation), {"access_request": decline.pk}
     )
     assert response.status_code == 409
     assert not Representative.objects.filter(user=other).exists()
@@ -178,12 +191,10 @@ def test_an_admin_approves_and_declines_requests_for_access(client, admin):
 
 def test_an_admin_revokes_an_open_invitation(client, admin):
     invitation = services.invitation_send(
-        organisation=admin.organisation, inviter=admin.user, email="a@example.se", role="admin"
+        organisation=admin.organisation, actor=admin.user, email="a@example.se", role="admin"
     )
     client.force_login(admin.user)
-    response = client.post(
-        reps_url(admin.organisation), {"action": "revoke", "invitation": invitation.pk}
-    )
+    response = client.post(action_url("revoke", admin.organisation), {"invitation": invitation.pk})
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
@@ -197,10 +208,10 @@ def test_the_list_page_queries_do_not_grow_with_its_rows(client, admin):
         assert client.get(reps_url(admin.organisation)).status_code == 200
     for index in range(4):
         RepresentativeFactory(organisation=admin.organisation, role="representative")
-        services.access_request_create(organisation=admin.organisation, user=UserFactory())
+        services.access_request_create(organisation=admin.organisation, actor=UserFactory())
         services.invitation_send(
             organisation=admin.organisation,
-            inviter=admin.user,
+            actor=admin.user,
             email=f"inbjuden{index}@example.se",
             role="representative",
         )
@@ -220,7 +231,7 @@ def invitation_url(invitation) -> str:
 def invitation(admin):
     return services.invitation_send(
         organisation=admin.organisation,
-        inviter=admin.user,
+        actor=admin.user,
         email="inbjuden@example.se",
         role=Representative.Role.REPRESENTATIVE,
     )
@@ -277,7 +288,7 @@ def test_an_expired_or_revoked_invitation_is_gone(client, invitation, admin):
     assert response.status_code == 410
     assert str(services.INVITATION_EXPIRED) in response.content.decode()
     revoked = services.invitation_send(
-        organisation=admin.organisation, inviter=admin.user, email=user.email, role="admin"
+        organisation=admin.organisation, actor=admin.user, email=user.email, role="admin"
     )
     services.invitation_revoke(invitation=revoked, actor=admin.user)
     assert client.post(invitation_url(revoked)).status_code == 410

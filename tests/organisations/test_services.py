@@ -84,7 +84,7 @@ def test_luhn_matches_a_known_organisation_number():
 def test_register_makes_the_user_admin():
     user = UserFactory()
     organisation = OrganisationFactory.build(municipality=goteborg_version().agreement.municipality)
-    services.organisation_register(user=user, organisation=organisation, activity_areas=[])
+    services.organisation_register(actor=user, organisation=organisation, activity_areas=[])
     assert Representative.objects.get(organisation=organisation).role == "admin"
 
 
@@ -95,7 +95,7 @@ def test_same_number_in_same_municipality_is_refused():
     )
     with pytest.raises(services.DuplicateOrganisation) as excinfo:
         services.organisation_register(
-            user=UserFactory(), organisation=duplicate, activity_areas=[]
+            actor=UserFactory(), organisation=duplicate, activity_areas=[]
         )
     assert excinfo.value.existing == existing
     assert (
@@ -109,7 +109,7 @@ def test_same_number_in_another_municipality_is_allowed():
         organisation_number=existing.organisation_number,
         municipality=Agreement.objects.get(slug="boras").municipality,
     )
-    services.organisation_register(user=UserFactory(), organisation=other, activity_areas=[])
+    services.organisation_register(actor=UserFactory(), organisation=other, activity_areas=[])
 
 
 def test_database_refuses_a_duplicate_number_too():
@@ -250,18 +250,18 @@ def test_invitation_is_single_use_and_for_its_address(rep, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_send(
             organisation=rep.organisation,
-            inviter=rep.user,
+            actor=rep.user,
             email="NY@example.se",
             role="representative",
         )
     assert mail.outbox[-1].to == ["ny@example.se"]
     assert str(invitation.token) in mail.outbox[-1].body
     with pytest.raises(services.ActionRefused, match=str(services.INVITATION_OTHER_EMAIL)):
-        services.invitation_accept(invitation=invitation, user=UserFactory())
-    services.invitation_accept(invitation=invitation, user=invited)
+        services.invitation_accept(invitation=invitation, actor=UserFactory())
+    services.invitation_accept(invitation=invitation, actor=invited)
     assert Representative.objects.filter(user=invited, organisation=rep.organisation).exists()
     with pytest.raises(services.ActionRefused, match=str(services.INVITATION_USED)):
-        services.invitation_accept(invitation=invitation, user=invited)
+        services.invitation_accept(invitation=invitation, actor=invited)
 
 
 def test_last_admin_cannot_be_removed(rep):
@@ -277,7 +277,7 @@ def test_access_request_reaches_the_admins(rep, django_capture_on_commit_callbac
     asker = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         request = services.access_request_create(
-            organisation=rep.organisation, user=asker, message="Jag är ny kassör."
+            organisation=rep.organisation, actor=asker, message="Jag är ny kassör."
         )
     assert mail.outbox[-1].to == [rep.user.email]
     services.access_request_decide(access_request=request, actor=rep.user, approve=True)
@@ -331,7 +331,7 @@ def test_withdrawing_also_withdraws_a_pending_reconfirmation():
 
 def test_the_asker_hears_the_answer(rep, django_capture_on_commit_callbacks):
     asker = UserFactory()
-    request = services.access_request_create(organisation=rep.organisation, user=asker)
+    request = services.access_request_create(organisation=rep.organisation, actor=asker)
     with django_capture_on_commit_callbacks(execute=True):
         services.access_request_decide(access_request=request, actor=rep.user, approve=False)
     assert mail.outbox[-1].to == [asker.email]

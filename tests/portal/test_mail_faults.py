@@ -122,7 +122,7 @@ def test_an_smtp_refusal_is_retried_like_a_refused_connection(
     rep = RepresentativeFactory()
     with django_capture_on_commit_callbacks(execute=True):
         services.access_request_create(
-            organisation=rep.organisation, user=RepresentativeFactory().user, message="Hej"
+            organisation=rep.organisation, actor=RepresentativeFactory().user, message="Hej"
         )
     message = OutgoingMail.objects.get()
     assert message.status == OutgoingMail.Status.PENDING
@@ -317,7 +317,7 @@ def test_a_real_smtp_server_that_refuses_and_then_accepts(django_capture_on_comm
     with smtp_settings:
         with django_capture_on_commit_callbacks(execute=True):
             services.access_request_create(
-                organisation=rep.organisation, user=RepresentativeFactory().user, message="Hej"
+                organisation=rep.organisation, actor=RepresentativeFactory().user, message="Hej"
             )
         message = OutgoingMail.objects.get()
         assert message.status == OutgoingMail.Status.PENDING

@@ -186,10 +186,34 @@ SELFSERVICE_ROWS = [
         "organisations:representatives",
         _r("organisations:representatives", "org_a"),
         private(**OF_A),
-        # Only the organisation's admins change representatives; an empty POST names no action.
-        private(organisation_admin=400),
+        private(others=405),  # each action posts to an address of its own (below)
         mfa="GET",
     ),
+    # The representatives' page's actions, a POST view each: only the organisation's admins.
+    Row(
+        "organisations:representative-invite",
+        _r("organisations:representative-invite", "org_a"),
+        READ_ONLY,
+        private(organisation_admin=400),  # an empty form
+        mfa="POST",
+    ),
+    # Removing, answering a request and withdrawing an invitation name the object by id: an
+    # empty POST names none (404).
+    *[
+        Row(
+            f"organisations:{name}",
+            _r(f"organisations:{name}", "org_a"),
+            READ_ONLY,
+            private(organisation_admin=404),
+            mfa="POST",
+        )
+        for name in (
+            "representative-remove",
+            "access-request-approve",
+            "access-request-decline",
+            "invitation-revoke",
+        )
+    ],
     Row(
         "organisations:request-access",
         _r("organisations:request-access", "org_a"),

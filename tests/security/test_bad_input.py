@@ -159,7 +159,9 @@ def w(world, db, _temporary_files, monkeypatch):
     monkeypatch.setattr(Accession._meta.get_field("minutes"), "storage", world.storage)
     monkeypatch.setattr(Evaluation._meta.get_field("pdf"), "storage", world.storage)
     monkeypatch.setattr("agreements.views.render_pdf", lambda *a, **k: STUB_PDF)
-    monkeypatch.setattr("organisations.views.selfservice.render_pdf", lambda *a, **k: STUB_PDF)
+    monkeypatch.setattr(
+        "organisations.views.selfservice.accessions.render_pdf", lambda *a, **k: STUB_PDF
+    )
     return world
 
 
@@ -570,12 +572,11 @@ FORM_CASES = [
         forms=("organisations.forms.WithdrawForm",),
     ),
     FormCase(
-        "organisations:representatives",
+        "organisations:representative-invite",
         "organisation_admin",
-        _url("organisations:representatives", "org_a"),
-        lambda w: {"action": "invite", "email": "ny@example.se", "role": "representative"},
+        _url("organisations:representative-invite", "org_a"),
+        lambda w: {"email": "ny@example.se", "role": "representative"},
         lambda w: {
-            "action": h.not_a_choice(["invite", "remove", "approve", "decline", "revoke"]),
             "email": h.not_an_email(),
             "role": h.not_a_choice(["representative", "admin"]),
         },
@@ -585,19 +586,19 @@ FORM_CASES = [
     # (of this organisation) is 404.
     *[
         FormCase(
-            f"organisations:representatives@{action}",
+            f"organisations:{url_name}",
             "organisation_admin",
-            _url("organisations:representatives", "org_a"),
-            lambda w, action=action, name=name: {"action": action, name: "0"},
+            _url(f"organisations:{url_name}", "org_a"),
+            lambda w, name=name: {name: "0"},
             lambda w, name=name: {name: h.unknown_id()},
             statuses=(404,),
             accepted=(404,),  # there is no valid one in the world: 0 names nothing either
         )
-        for action, name in [
-            ("remove", "representative"),
-            ("approve", "access_request"),
-            ("decline", "access_request"),
-            ("revoke", "invitation"),
+        for url_name, name in [
+            ("representative-remove", "representative"),
+            ("access-request-approve", "access_request"),
+            ("access-request-decline", "access_request"),
+            ("invitation-revoke", "invitation"),
         ]
     ],
     FormCase(
@@ -1226,7 +1227,7 @@ def test_an_id_too_large_for_the_database_is_an_invalid_choice_not_a_crash(w, mo
 def test_a_refused_invitation_changes_nothing_and_says_why(w, monkeypatch, settings, refusal):
     """A valid invitation the service refuses: an open one to the address (409), or a day's
     limit of the organisation or of the address reached (429). Nothing stored, nothing sent."""
-    case = CASES["organisations:representatives"]
+    case = CASES["organisations:representative-invite"]
     body = case.valid(w)
     status = 429
     if refusal == "already-invited":

@@ -303,7 +303,9 @@ def matrix(world, db, _temporary_files, monkeypatch):
     monkeypatch.setattr(Accession._meta.get_field("minutes"), "storage", world.storage)
     monkeypatch.setattr(Evaluation._meta.get_field("pdf"), "storage", world.storage)
     monkeypatch.setattr("agreements.views.render_pdf", lambda *a, **k: STUB_PDF)
-    monkeypatch.setattr("organisations.views.selfservice.render_pdf", lambda *a, **k: STUB_PDF)
+    monkeypatch.setattr(
+        "organisations.views.selfservice.accessions.render_pdf", lambda *a, **k: STUB_PDF
+    )
     return world
 
 

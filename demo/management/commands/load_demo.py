@@ -240,16 +240,16 @@ class Command(BaseCommand):
             if Organisation.objects.filter(municipality=municipality, name=spec.name).exists():
                 continue
             organisation = services.organisation_register(
-                user=admin,
+                actor=admin,
                 organisation=self._organisation(demo, municipality, spec, offset + index),
                 activity_areas=list(ActivityArea.objects.filter(key__in=spec.areas)),
             )
             if spec.representative:
-                Representative.objects.get_or_create(
-                    user=representative,
+                services.representative_add(
                     organisation=organisation,
-                    removed_at=None,
-                    defaults={"role": Representative.Role.REPRESENTATIVE},
+                    user=representative,
+                    role=Representative.Role.REPRESENTATIVE,
+                    actor=admin,
                 )
             self._accession(spec, organisation, agreement, current, admin, officer, index)
             self.created.append(

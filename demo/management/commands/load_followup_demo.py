@@ -468,8 +468,12 @@ class Command(BaseCommand):
             )
             return representative.user if representative else officer
         if report.unit_id:
-            role = OfficerRole.objects.filter(unit_id=report.unit_id).select_related("user")
-            role = role.order_by("pk").first()
+            role = (
+                OfficerRole.objects.filter(unit_id=report.unit_id)
+                .select_related("user")
+                .order_by("pk")
+                .first()
+            )
             return role.user if role else officer
         return report.council_member
 
