@@ -5,6 +5,9 @@ The forms check the input; the writes happen in ``followup.services``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -128,7 +131,7 @@ class CycleCreateForm(CycleForm):
         return ["rule", *self.FIELDS]
 
 
-def proposal_initial(proposal: dict) -> dict:
+def proposal_initial(proposal: Mapping[str, Any]) -> dict:
     """The form's initial data from ``services.cycle_proposal``."""
     return {
         name: proposal[name]

@@ -9,6 +9,7 @@ and PDF never change afterwards.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -23,7 +24,11 @@ from agreements.models import (
     FollowUpArea,
     Principle,
 )
-from organisations.models import MunicipalUnit, Organisation
+from organisations.models import MunicipalUnit, OfficerRole, Organisation, Representative
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class RespondentGroup(models.TextChoices):
@@ -322,10 +327,29 @@ class Question(models.Model):
         return group in self.respondent_groups
 
 
-class ReportQuerySet(models.QuerySet):
+class ReportQuerySet(models.QuerySet["Report"]):
     def not_submitted(self) -> ReportQuerySet:
         """Not started or drafts: the reports reminders and notices go to."""
         return self.exclude(status=Report.Status.SUBMITTED)
+
+    def fileable_by(self, user: AbstractBaseUser | AnonymousUser) -> ReportQuerySet:
+        """The reports a user may fill in: their organisations' (as a current representative),
+        their units' (as an officer of the unit), and their own as a council member.
+
+        The one statement of the rule: ``permissions.can_file_report`` asks it of one report,
+        the respondent's list of reports of all of them.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        organisations = (
+            Representative.objects.current().filter(user_id=user.pk).values("organisation_id")
+        )
+        units = OfficerRole.objects.filter(user_id=user.pk, unit__isnull=False).values("unit_id")
+        return self.filter(
+            models.Q(organisation_id__in=organisations)
+            | models.Q(unit_id__in=units)
+            | models.Q(council_member_id=user.pk)
+        )
 
 
 class Report(models.Model):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 
 from organisations.models import CouncilMembership
 
 from .models import Cycle, EvaluationApproval
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 @dataclass
@@ -21,14 +25,14 @@ class CouncilWork:
     latest_published: Cycle | None = None
 
 
-def council_work(user) -> list[CouncilWork]:
+def council_work(user: AbstractBaseUser) -> list[CouncilWork]:
     """For each agreement whose council the user is a member of (two queries in all).
 
     A cycle in review carries ``approved_by_me``: whether the user has approved the current
     revision of its draft (an approval of an earlier revision asks for a new one).
     """
     memberships = list(
-        CouncilMembership.objects.filter(user=user)
+        CouncilMembership.objects.filter(user_id=user.pk)
         .select_related("agreement__municipality", "body")
         .order_by("agreement__municipality__name", "agreement__pk")
     )
@@ -37,7 +41,7 @@ def council_work(user) -> list[CouncilWork]:
     work = {m.agreement_id: CouncilWork(membership=m) for m in memberships}
     mine = EvaluationApproval.objects.filter(
         evaluation=OuterRef("evaluation"),
-        member=user,
+        member_id=user.pk,
         evaluation_revision=OuterRef("evaluation__revision"),
     )
     cycles = (

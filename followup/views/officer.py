@@ -10,53 +10,29 @@ and is explained with status 409.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from array import array
-from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, FollowUpRule
-from core.exports import csv_cell
 from core.forms import add_service_errors
-from core.pagecache import release
 from core.types import AuthenticatedHttpRequest
 from organisations.decorators import mfa_required, officer_required
-from organisations.models import MunicipalUnit, Organisation
 from organisations.permissions import officer_municipality_ids
 
-from .. import dashboard, permissions, services, tasks
+from .. import dashboard, exports, permissions, services, tasks
 from ..forms import (
     CycleCreateForm,
     CycleForm,
@@ -67,9 +43,7 @@ from ..forms import (
     proposal_initial,
     with_defaults,
 )
-from ..models import Answer, Cycle, Question, Report, RespondentGroup
-
-User = get_user_model()
+from ..models import Cycle, Question, Report, RespondentGroup
 
 NO_SUCH_RULE = gettext_lazy("Choose one of the agreement's follow-up rules.")
 # --- Helpers ------------------------------------------------------------------------------------
@@ -234,157 +208,6 @@ def cycle_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 # --- The cycle's dashboard ----------------------------------------------------------------------
 
 
-# The dashboard lists the reports a page at a time and the first of those not submitted: a
-# cycle of a large municipality has thousands of reports (docs/performance.md).
-REPORTS_PAGE_SIZE = 25
-PENDING_SHOWN = 25
-
-
-def _group_counts(cycle: Cycle) -> dict[str, dict]:
-    """Per respondent group: asked, submitted, drafts, and the sum of the reports' revisions
-    (which grows with every save, submission and reopening), counted by the database."""
-    return {
-        row["group"]: row
-        for row in cycle.reports.order_by()
-        .values("group")
-        .annotate(
-            asked=Count("pk"),
-            submitted=Count("pk", filter=Q(status=Report.Status.SUBMITTED)),
-            drafts=Count("pk", filter=Q(status=Report.Status.DRAFT)),
-            revisions=Sum("revision"),
-        )
-    }
-
-
-@dataclass(frozen=True)
-class _Order:
-    """The cycle's reports in the dashboard's order: every key (a compact array, cheap to keep
-    in the cache and to read back), the first PENDING_SHOWN keys of reports not submitted, and
-    how many are not submitted."""
-
-    keys: array
-    pending: list[int]
-    pending_count: int
-
-
-def _order(cycle: Cycle) -> _Order:
-    keys, pending = array("q"), []
-    for pk, status in _reports_in_order(cycle).values_list("pk", "status"):
-        keys.append(pk)
-        if status != Report.Status.SUBMITTED:
-            pending.append(pk)
-    return _Order(keys=keys, pending=pending[:PENDING_SHOWN], pending_count=len(pending))
-
-
-def _ordered_reports(cycle: Cycle, counted: dict[str, dict]) -> _Order:
-    """Every report of the cycle in the dashboard's order (see _Order).
-
-    Sorting thousands of reports by respondent's name is the page's most expensive query, so
-    the order is kept in the cache under the cycle's counts and revisions: any report created,
-    saved, submitted or reopened changes them and so the key. A renamed organisation moves to
-    its new place within PORTAL_DASHBOARD_ORDER_SECONDS (its new name is shown at once).
-    """
-    if not settings.PORTAL_DASHBOARD_ORDER_SECONDS:
-        return _order(cycle)
-    state = sorted((group, tuple(sorted(row.items()))) for group, row in counted.items())
-    digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
-    return cache.get_or_set(
-        # The release too: another release may keep the order in another shape.
-        f"portal:{release()}:dashboard-order:{cycle.pk}:{digest}",
-        partial(_order, cycle),
-        timeout=settings.PORTAL_DASHBOARD_ORDER_SECONDS,
-    )
-
-
-def _group_rates(counted: dict[str, dict]) -> list[dict]:
-    """Asked, submitted and drafts per respondent group (from _group_counts)."""
-    rates = []
-    for value, label in RespondentGroup.choices:
-        row = counted.get(value)
-        if not row:
-            continue
-        rates.append(
-            {
-                "label": label,
-                "asked": row["asked"],
-                "submitted": row["submitted"],
-                "drafts": row["drafts"],
-                "percent": round(100 * row["submitted"] / row["asked"]),
-            }
-        )
-    return rates
-
-
-def _reports_in_order(cycle: Cycle):
-    """The cycle's reports by respondent group, then respondent's name (ignoring case)."""
-    group_rank = Case(
-        *[
-            When(group=value, then=Value(i))
-            for i, (value, _l) in enumerate(RespondentGroup.choices)
-        ],
-        default=Value(99),
-    )
-    # The respondent's name by a subquery per report rather than a join: joined, PostgreSQL
-    # reads every organisation of the installation (50,000 at national scale) to sort the
-    # cycle's reports; a subquery reads one row per report by its primary key.
-    member = User.objects.filter(pk=OuterRef("council_member_id")).order_by()
-    member_name = NullIf(
-        Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField())),
-        Value(""),
-    )
-    respondent = Coalesce(
-        Subquery(
-            Organisation.objects.filter(pk=OuterRef("organisation_id")).order_by().values("name")
-        ),
-        Subquery(MunicipalUnit.objects.filter(pk=OuterRef("unit_id")).order_by().values("name")),
-        Subquery(member.annotate(full_name=member_name).values("full_name")),
-        Subquery(member.values("email")),
-        output_field=CharField(),
-    )
-    return cycle.reports.annotate(
-        group_rank=group_rank, respondent_sort=Lower(respondent)
-    ).order_by("group_rank", "respondent_sort", "pk")
-
-
-# What a row of the dashboard shows (templates/jinja2/followup/officer/*_rows.html): a report's
-# other fields and its respondent's are not read.
-_ROW_FIELDS = (
-    "group",
-    "status",
-    "updated_at",
-    "submitted_at",
-    "last_reminded_at",
-    "organisation__name",
-    "unit__name",
-    "council_member__first_name",
-    "council_member__last_name",
-    "council_member__email",
-)
-
-
-def _reports_by_pk(pks: list[int]) -> list[Report]:
-    """The reports with these primary keys, in this order, with what a row shows (one query).
-
-    Fetched after sorting and slicing: joined before, the respondents' tables would be read
-    whole to sort a page of fifty.
-    """
-    found = (
-        Report.objects.select_related("organisation", "unit", "council_member")
-        .order_by()  # the model's ordering joins the cycle and the agreement, for nothing here
-        .only(*_ROW_FIELDS)
-        .in_bulk(pks)
-    )
-    reports = [found[pk] for pk in pks]
-    # The labels of group and status, looked up and capitalised once (get_FOO_display rebuilds
-    # its table of choices on every call: a tenth of the dashboard's time).
-    groups = {value: capfirst(str(label)) for value, label in RespondentGroup.choices}
-    statuses = {value: capfirst(str(label)) for value, label in Report.Status.choices}
-    for report in reports:
-        report.group_label = groups.get(report.group, report.group)
-        report.status_label = statuses.get(report.status, report.status)
-    return reports
-
-
 def _dashboard(
     request: HttpRequest,
     cycle: Cycle,
@@ -392,58 +215,41 @@ def _dashboard(
     failed_reopen: tuple[int, ReopenForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The cycle's dashboard in a fixed number of queries, whatever the number of reports."""
-    # Every report's key in the dashboard's order, from one query (the sort is the expensive
-    # part); the page of reports and the first ones not submitted are cut from it.
-    counted = _group_counts(cycle)
-    order = _ordered_reports(cycle, counted)
-    paginator = Paginator(order.keys, REPORTS_PAGE_SIZE)
-    page_number = request.GET.get("page")
-    if failed_reopen and failed_reopen[0] in order.keys:  # the page with the form to correct
-        page_number = order.keys.index(failed_reopen[0]) // REPORTS_PAGE_SIZE + 1
-    page = paginator.get_page(page_number)
-    page_pks = list(page.object_list)
-    shown = {r.pk: r for r in _reports_by_pk(page_pks + order.pending)}
-    reports = [shown[pk] for pk in page_pks]
-    asked_groups = set()
-    question_count = 0
-    for groups in cycle.questions.values_list("respondent_groups", flat=True):
-        question_count += 1
-        asked_groups.update(groups)
-    rates = _group_rates(counted)
-    submitted = sum(rate["submitted"] for rate in rates)
-    pending_count = order.pending_count
-    pending = [shown[pk] for pk in order.pending]
+    """The cycle's dashboard, read by ``followup.dashboard`` in a fixed number of queries."""
+    board = dashboard.cycle_dashboard(
+        cycle,
+        page_number=request.GET.get("page"),
+        # The page with the form to correct.
+        focus=failed_reopen[0] if failed_reopen else None,
+    )
     return render(
         request,
         "followup/officer/cycle_detail.html",
         {
             "cycle": cycle,
             "agreement": cycle.agreement,
-            "reports": reports,
+            "reports": board.reports,
             # The rows of both tables are written by Jinja2 (followup/dashboard.py says why).
             "report_rows": dashboard.report_rows(
                 request,
-                reports,
+                board.reports,
                 reopen_column=cycle.status == Cycle.Status.OPEN,
                 failed_reopen=failed_reopen,
             ),
-            "reports_page": page,
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "pending": pending,
-            "pending_rows": dashboard.pending_rows(request, pending),
-            "pending_count": pending_count,
-            "pending_more": max(0, pending_count - len(pending)),
-            "rates": rates,
-            "submitted_count": submitted,
-            "question_count": question_count,
-            "asked_groups": [
-                label for value, label in RespondentGroup.choices if value in asked_groups
-            ],
+            "reports_page": board.page,
+            "page_range": board.page_range,
+            "pending": board.pending,
+            "pending_rows": dashboard.pending_rows(request, board.pending),
+            "pending_count": board.pending_count,
+            "pending_more": max(0, board.pending_count - len(board.pending)),
+            "rates": board.rates,
+            "submitted_count": board.submitted_count,
+            "question_count": board.question_count,
+            "asked_groups": board.asked_groups,
             "has_evaluation": cycle.status
             in (Cycle.Status.CLOSED, Cycle.Status.IN_REVIEW, Cycle.Status.PUBLISHED),
-            # Who did what to the cycle, newest first: one query, the actors joined.
-            "history": cycle.events.select_related("actor"),
+            # Who did what to the cycle, newest first.
+            "history": board.history,
         },
         status=status,
     )
@@ -760,75 +566,5 @@ def report_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @mfa_required
 def answers_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every answer of every report: one row per report and question asked, UTF-8 with a BOM so
-    that spreadsheets read the Swedish letters. A fixed number of queries."""
-    cycle = _cycle_for(request, pk)
-    group_order = {value: i for i, (value, _label) in enumerate(RespondentGroup.choices)}
-    reports = sorted(
-        cycle.reports.select_related("organisation", "unit", "council_member"),
-        key=lambda r: (group_order.get(r.group, 99), r.respondent_name.casefold(), r.pk),
-    )
-    questions = list(cycle.questions.all())
-    answers = {(a.report_id, a.question_id): a for a in Answer.objects.filter(report__cycle=cycle)}
-    filename = f"{slugify(cycle.title) or 'cycle'}-{cycle.pk}-svar.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response.write("\ufeff")
-    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    writer.writerow(
-        [
-            _("Cycle"),
-            _("Respondent group"),
-            _("Respondent"),
-            _("Report status"),
-            _("Submitted"),
-            _("Section"),
-            _("Question"),
-            _("Kind of answer"),
-            _("Self-assessment (1–5)"),
-            _("Don't know / not applicable"),
-            _("Number"),
-            _("Answer"),
-            _("Comment"),
-            _("Examples"),
-        ]
-    )
-    for report in reports:
-        submitted = (
-            timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")
-            if report.submitted_at
-            else ""
-        )
-        for question in questions:
-            answer = answers.get((report.pk, question.pk))
-            if answer is None and not question.asks(report.group):
-                continue
-            if answer is None:
-                values = ["", "", "", "", "", ""]
-            else:
-                values = [
-                    answer.score,
-                    _("yes") if answer.not_applicable else _("no"),
-                    answer.number,
-                    answer.text,
-                    answer.comment,
-                    answer.examples,
-                ]
-            writer.writerow(
-                [
-                    csv_cell(v)
-                    for v in [
-                        cycle.title,
-                        report.get_group_display(),
-                        report.respondent_name,
-                        report.get_status_display(),
-                        submitted,
-                        question.section,
-                        question.text,
-                        question.get_answer_kind_display(),
-                        *values,
-                    ]
-                ]
-            )
-    return response
+    """Every answer of every report as CSV (``followup.exports.answers_csv``)."""
+    return exports.answers_csv(_cycle_for(request, pk))

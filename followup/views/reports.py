@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from organisations.decorators import mfa_required
-from organisations.models import OfficerRole, Representative
 
 from .. import permissions, services
 from ..models import Answer, Cycle, Report
@@ -36,23 +34,12 @@ class CycleReports:
     reports: list[Report] = field(default_factory=list)
 
 
-def _fileable_reports(user):
-    """The reports the user can file: the same rule as ``permissions.can_file_report``."""
-    organisations = Representative.objects.filter(user=user, removed_at__isnull=True).values(
-        "organisation_id"
-    )
-    units = OfficerRole.objects.filter(user=user, unit__isnull=False).values("unit_id")
-    return Report.objects.filter(
-        Q(organisation_id__in=organisations) | Q(unit_id__in=units) | Q(council_member=user)
-    )
-
-
 @mfa_required
 @require_safe
 def my_reports(request):
     """The user's reports, grouped by cycle: open cycles first (nearest deadline first)."""
     reports = (
-        _fileable_reports(request.user)
+        Report.objects.fileable_by(request.user)
         .exclude(cycle__status=Cycle.Status.DRAFT)
         .select_related("cycle__agreement__municipality", "organisation", "unit", "council_member")
         .order_by("cycle__deadline", "cycle_id", "group", "pk")

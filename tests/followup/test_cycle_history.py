@@ -294,7 +294,8 @@ def test_a_change_whose_event_cannot_be_written_is_undone(cycle, officer, rep, m
     def fail(*args, **kwargs):
         raise IntegrityError("the history could not be written")
 
-    monkeypatch.setattr(services, "_record", fail)
+    # Every topic of the services writes its events through services.history.record.
+    monkeypatch.setattr(services.history, "record", fail)
     with pytest.raises(IntegrityError):
         services.cycle_open(cycle=cycle, actor=officer)
     cycle.refresh_from_db()

@@ -355,6 +355,49 @@ def test_unit_officer_files_the_units_report_with_mfa(client, goteborg, cycle):
     assert client.post(report.get_absolute_url(), _data(report)).status_code == 302
 
 
+def test_the_reports_a_user_may_file_are_one_rule_for_the_list_and_the_report(cycle, report, rep):
+    """Report.objects.fileable_by (my reports) and permissions.can_file_report (one report)
+    agree for every kind of user, the refused ones too."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from followup import permissions
+
+    unit = MunicipalUnitFactory()
+    unit_report = Report.objects.create(cycle=cycle, group="units", unit=unit)
+    member = CouncilMembershipFactory().user
+    council_report = Report.objects.create(cycle=cycle, group="council", council_member=member)
+    other = RepresentativeFactory()
+    other_report = Report.objects.create(
+        cycle=cycle, group="organisations", organisation=other.organisation
+    )
+    removed = RepresentativeFactory(organisation=rep.organisation)
+    removed.removed_at = timezone.now()
+    removed.save()
+    ended_officer = OfficerRoleFactory(unit=unit)
+    ended_officer.removed_at = timezone.now()
+    ended_officer.save()
+    both = RepresentativeFactory(organisation=rep.organisation).user
+    OfficerRoleFactory(user=both, unit=unit)
+    users = {
+        "representative": (rep.user, {report}),
+        "another organisation's representative": (other.user, {other_report}),
+        "a removed representative": (removed.user, set()),
+        "the unit's officer": (OfficerRoleFactory(unit=unit).user, {unit_report}),
+        "an ended unit officer": (ended_officer.user, set()),
+        "an officer of the municipality": (OfficerRoleFactory().user, set()),
+        "the council member": (member, {council_report}),
+        "another council member": (CouncilMembershipFactory().user, set()),
+        "a representative and unit officer": (both, {report, unit_report}),
+        "someone else": (UserFactory(), set()),
+        "anonymous": (AnonymousUser(), set()),
+    }
+    reports = list(cycle.reports.all())
+    for name, (user, expected) in users.items():
+        listed = set(Report.objects.fileable_by(user).filter(cycle=cycle))
+        one_by_one = {r for r in reports if permissions.can_file_report(user, r)}
+        assert listed == one_by_one == expected, name
+
+
 # --- My reports ---------------------------------------------------------------------------------
 
 

@@ -171,9 +171,11 @@ def test_an_admin_approves_and_declines_requests_for_access(client, admin):
         action_url("approve", admin.organisation), {"access_request": approve.pk}
     )
     assert response.status_code == 302
-    assert Representative.objects.filter(
-        user=asker, organisation=admin.organisation, removed_at__isnull=True
-    ).exists()
+    assert (
+        Representative.objects.current()
+        .filter(user=asker, organisation=admin.organisation)
+        .exists()
+    )
     response = client.post(
         action_url("decline", admin.organisation), {"access_request": decline.pk}
     )

@@ -415,11 +415,11 @@ class Command(BaseCommand):
     def _held(self, report: Report) -> bool:
         """A report that a demo account files: left for the visitor in the open cycle."""
         if report.organisation_id:
-            return Representative.objects.filter(
-                organisation_id=report.organisation_id,
-                user__email=DEMO_REPRESENTATIVE,
-                removed_at__isnull=True,
-            ).exists()
+            return (
+                Representative.objects.current()
+                .filter(organisation_id=report.organisation_id, user__email=DEMO_REPRESENTATIVE)
+                .exists()
+            )
         if report.unit_id:
             return OfficerRole.objects.filter(
                 unit_id=report.unit_id, user__email__in=self.officer_emails.values()
@@ -459,9 +459,8 @@ class Command(BaseCommand):
         """
         if report.organisation_id:
             representative = (
-                Representative.objects.filter(
-                    organisation_id=report.organisation_id, removed_at__isnull=True
-                )
+                Representative.objects.current()
+                .filter(organisation_id=report.organisation_id)
                 .select_related("user")
                 .order_by("pk")
                 .first()
