@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from core.pagecache import public_data_changed
@@ -1008,3 +1009,136 @@ def agreement_write_file(*, agreement: Agreement, path: Path | None = None) -> P
     target = Path(path or Path(settings.AGREEMENT_DATA_DIR) / f"{agreement.slug}.yaml")
     target.write_text(agreement_yaml(agreement=agreement), encoding="utf-8")
     return target
+
+
+# --- New versions made in the admin ------------------------------------------------------------
+
+
+class VersionRefused(Exception):
+    """A new version cannot be made or published; ``problems`` say why (translated)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+DRAFT_EXISTS = _("This agreement already has a draft version: edit or publish that one.")
+NOT_A_DRAFT = _("Only a draft version can be published.")
+DRAFT_NEEDS_COUNCIL = _("The draft has bodies but none is marked as the council.")
+DRAFT_COMMITMENT_WITHOUT_PRINCIPLE = _("The commitment “%(commitment)s” serves no principle.")
+DRAFT_PRINCIPLE_WITHOUT_THEME = _("The principle “%(principle)s” has no theme.")
+DRAFT_EMPTY = _("The draft has no text: no sections, principles or development areas.")
+
+
+def _clone(obj: M, actor: Any, **changes: Any) -> M:
+    values = {
+        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key
+    }
+    values.update(changes)
+    copy = type(obj)(**values)
+    copy._history_user = actor  # type: ignore[attr-defined]
+    copy.full_clean()
+    copy.save()
+    return copy
+
+
+@transaction.atomic
+def version_new_draft(*, version: AgreementVersion, actor: Any) -> AgreementVersion:
+    """Copy a version, with everything it owns, into a draft that can be edited and published."""
+    agreement = Agreement.objects.select_for_update().get(pk=version.agreement_id)
+    versions = list(agreement.versions.all())
+    if any(v.is_draft for v in versions):
+        raise VersionRefused([str(DRAFT_EXISTS)])
+    keys = {v.key for v in versions}
+    base = f"{timezone.localdate():%Y}"
+    key = next(k for k in [base, *(f"{base}-{n}" for n in range(2, 100))] if k not in keys)
+    draft = _clone(
+        version,
+        actor,
+        key=key,
+        status=AgreementVersion.Status.DRAFT,
+        order=max(v.order for v in versions) + 1,
+        replaces_id=version.pk,
+        adopted_on=None,
+        valid_from=None,
+        valid_until=None,
+    )
+    for section in version.sections.all():
+        _clone(section, actor, version_id=draft.pk)
+    principles: dict[int, Principle] = {}
+    for principle in version.principles.prefetch_related("themes"):
+        principles[principle.pk] = _clone(principle, actor, version_id=draft.pk)
+        principles[principle.pk].themes.set(principle.themes.all())
+    for commitment in version.commitments.prefetch_related("principles"):
+        copy = _clone(
+            commitment,
+            actor,
+            version_id=draft.pk,
+            listed_under_id=(
+                principles[commitment.listed_under_id].pk if commitment.listed_under_id else None
+            ),
+        )
+        copy.principles.set([principles[p.pk] for p in commitment.principles.all()])
+    for area in version.development_areas.prefetch_related("items"):
+        area_copy = _clone(area, actor, version_id=draft.pk)
+        for item in area.items.all():
+            _clone(item, actor, area_id=area_copy.pk)
+    for body in version.bodies.prefetch_related("tasks"):
+        body_copy = _clone(body, actor, version_id=draft.pk)
+        for task in body.tasks.all():
+            _clone(task, actor, body_id=body_copy.pk)
+    for rule in version.followup_rules.all():
+        _clone(rule, actor, version_id=draft.pk)
+    for followup_area in version.followup_areas.prefetch_related("questions"):
+        followup_copy = _clone(followup_area, actor, version_id=draft.pk)
+        for question in followup_area.questions.all():
+            _clone(question, actor, area_id=followup_copy.pk)
+    logger.info("New draft version %s of %s by %s", draft.key, agreement.slug, actor)
+    return draft
+
+
+def version_publish_problems(*, version: AgreementVersion) -> list[str]:
+    """What stops a draft from being published, in the reader's language (empty: nothing)."""
+    if not version.is_draft:
+        return [str(NOT_A_DRAFT)]
+    problems = []
+    if not (
+        version.sections.exists()
+        or version.principles.exists()
+        or version.development_areas.exists()
+    ):
+        problems.append(str(DRAFT_EMPTY))
+    if version.bodies.exists() and not version.bodies.filter(is_council=True).exists():
+        problems.append(str(DRAFT_NEEDS_COUNCIL))
+    for commitment in version.commitments.filter(principles__isnull=True):
+        problems.append(str(DRAFT_COMMITMENT_WITHOUT_PRINCIPLE % {"commitment": commitment}))
+    for principle in version.principles.filter(themes__isnull=True):
+        problems.append(str(DRAFT_PRINCIPLE_WITHOUT_THEME % {"principle": principle}))
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, version: AgreementVersion, actor: Any) -> AgreementVersion:
+    """Make a draft the version in force; the version it replaces becomes replaced.
+
+    Starting the re-confirmation of the earlier version's signatories is for the app that knows
+    them (organisations): the admin's publish page calls it in the same transaction.
+    """
+    agreement = Agreement.objects.select_for_update().get(pk=version.agreement_id)
+    version = AgreementVersion.objects.get(pk=version.pk)
+    problems = version_publish_problems(version=version)
+    if problems:
+        raise VersionRefused(problems)
+    for current in agreement.versions.filter(status=AgreementVersion.Status.CURRENT):
+        current.status = AgreementVersion.Status.REPLACED
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save()
+        if version.replaces_id is None:
+            version.replaces_id = current.pk
+    version.status = AgreementVersion.Status.CURRENT
+    version._history_user = actor  # type: ignore[attr-defined]
+    version.full_clean()
+    version.save()
+    agreement_mark_changed(agreement=agreement)
+    logger.info("Published version %s of %s by %s", version.key, agreement.slug, actor)
+    return version

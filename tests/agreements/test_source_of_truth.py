@@ -157,3 +157,99 @@ def test_a_row_made_in_the_admin_is_not_deleted_by_the_loader(client, editor):
     assert raised.value.conflicts[0].file_value == "(not in the file)"
     agreements_load(on_conflict="keep")
     assert Principle.objects.filter(pk=added.pk).exists()
+
+
+# --- Signed versions are read only; a new version is made, published and re-confirmed ---------
+
+
+def signed_goteborg():
+    from tests.factories import AccessionFactory
+
+    agreement = Agreement.objects.get(slug="goteborg")
+    accession = AccessionFactory(organisation__municipality=agreement.municipality)
+    return agreement, agreement.current_version, accession
+
+
+def test_editing_a_signed_version_is_refused_and_changes_nothing(client, editor):
+    from agreements.admin import SIGNED_TEXT, SIGNED_TEXT_REFUSED
+
+    _agreement, version, _ = signed_goteborg()
+    principle = dialog()
+    url = f"/admin/agreements/principle/{principle.pk}/change/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert str(SIGNED_TEXT) in [str(m.message) for m in response.context["messages"]]
+    assert "title" not in response.context["adminform"].form.fields  # shown read only
+    response = client.post(url, {"title": "Ändrad", "body": "Ändrad", "version": version.pk})
+    assert response.status_code == 403
+    assert str(SIGNED_TEXT_REFUSED) in response.content.decode()
+    assert dialog().title == principle.title
+    response = client.post(
+        f"/admin/agreements/agreementversion/{version.pk}/change/", {"title": "Ändrad"}
+    )
+    assert response.status_code == 403
+    version.refresh_from_db()
+    assert version.title != "Ändrad"
+    response = client.post(
+        "/admin/agreements/principle/add/",
+        {"version": version.pk, "key": "ny", "order": 9, "title": "Ny", "body": "Ny"},
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert str(SIGNED_TEXT_REFUSED) in response.content.decode()
+    assert not Principle.objects.filter(version=version, key="ny").exists()
+
+
+def test_a_new_version_made_in_the_admin_is_published_and_starts_reconfirmation(client, editor):
+    from organisations.models import AccessionEvent
+    from organisations.services import accessions_to_reconfirm
+
+    agreement, old, accession = signed_goteborg()
+    page = client.get(f"/admin/agreements/agreementversion/{old.pk}/change/")
+    assert f"/admin/agreements/agreementversion/{old.pk}/new-version/" in page.content.decode()
+    response = client.post(f"/admin/agreements/agreementversion/{old.pk}/new-version/")
+    assert response.status_code == 302
+    draft = agreement.versions.get(status="draft")
+    assert draft.principles.count() == old.principles.count()
+    assert draft.commitments.count() == old.commitments.count()
+    assert draft.bodies.count() == old.bodies.count()
+    assert draft.followup_rules.count() == old.followup_rules.count()
+    copied = draft.commitments.first()
+    assert set(copied.principles.values_list("version", flat=True)) == {draft.pk}
+    assert client.get(agreement.get_absolute_url()).status_code == 200
+    assert draft not in agreement.versions.published()
+
+    # The draft is editable; a second draft is refused.
+    principle = draft.principles.get(key="dialog")
+    edit_in_admin(client, principle, title="Dialog 2026")
+    response = client.post(f"/admin/agreements/agreementversion/{old.pk}/new-version/")
+    assert response.status_code == 409
+
+    response = client.post(f"/admin/agreements/agreementversion/{draft.pk}/publish/")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    old.refresh_from_db()
+    assert draft.is_current and old.status == "replaced"
+    assert accessions_to_reconfirm(agreement=agreement) == [accession]
+    assert AccessionEvent.objects.filter(
+        accession=accession, action=AccessionEvent.Action.RECONFIRM_INVITED
+    ).exists()
+    # The loader keeps what the admin did: run as make run, nothing is lost.
+    call_command("load_agreements", "--keep-edits")
+    draft.refresh_from_db()
+    assert draft.is_current and draft.principles.get(key="dialog").title == "Dialog 2026"
+
+
+def test_publishing_what_is_not_a_valid_draft_is_refused(client, editor):
+    from agreements.services import NOT_A_DRAFT, version_new_draft
+
+    _agreement, current, _ = signed_goteborg()
+    response = client.post(f"/admin/agreements/agreementversion/{current.pk}/publish/")
+    assert response.status_code == 409
+    assert str(NOT_A_DRAFT) in response.content.decode()
+    draft = version_new_draft(version=current, actor=editor)
+    draft.bodies.update(is_council=False)
+    response = client.post(f"/admin/agreements/agreementversion/{draft.pk}/publish/")
+    assert response.status_code == 409
+    draft.refresh_from_db()
+    current.refresh_from_db()
+    assert draft.is_draft and current.is_current
