@@ -29,7 +29,7 @@ data: $(BIN)/.installed
 	@mkdir -p var/mail
 	$(MANAGE) migrate --no-input
 	$(MANAGE) createcachetable
-	$(MANAGE) load_agreements
+	$(MANAGE) load_agreements --keep-edits
 	$(MANAGE) load_demo
 	$(MANAGE) load_followup_demo
 

@@ -4,8 +4,11 @@ from operator import attrgetter
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -38,6 +41,19 @@ SIGNED_CONTENT = _(
 )
 
 
+SIGNED_TEXT = _(
+    "Organisations have signed this version (or it has been followed up), so its text cannot be "
+    "changed: what they signed stays as it was. To change the text, open the version and choose "
+    "“New version”: it makes an editable draft copy, which you publish when it is ready."
+)
+SIGNED_TEXT_REFUSED = _(
+    "Nothing was changed: this version has been signed, so its text cannot be changed in place. "
+    "Make a new version instead."
+)
+DRAFT_MADE = _("A draft of a new version was made. Edit it, then choose “Publish”.")
+PUBLISHED = _("The new version is in force.")
+
+
 def _versions_of(obj) -> list[AgreementVersion]:
     if isinstance(obj, Agreement):
         return list(obj.versions.all())
@@ -61,6 +77,62 @@ class OnRecordMixin:
         return not is_on_record(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
+def is_signed_text(obj) -> bool:
+    """Whether the object is a version that was signed or followed up, or part of its text."""
+    if obj is None or isinstance(obj, (Agreement, ActionPlan, PlanArea)):
+        return False
+    return is_on_record(obj)
+
+
+class SignedTextMixin:
+    """The text of a signed version is read only: shown, never changed (a new version is)."""
+
+    def has_change_permission(self, request, obj=None):
+        return not is_signed_text(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and is_signed_text(obj):
+            return False
+        return super().has_add_permission(request, obj)  # type: ignore[misc]
+
+
+class SignedTextAdminMixin(SignedTextMixin):
+    def has_add_permission(self, request):  # type: ignore[override]
+        return admin.ModelAdmin.has_add_permission(self, request)  # type: ignore[arg-type]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if is_signed_text(obj) and request.method == "POST":
+            return TemplateResponse(
+                request,
+                "admin/agreements/refused.html",
+                {
+                    **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                    "title": SIGNED_TEXT_REFUSED,
+                    "message": SIGNED_TEXT,
+                    "back": request.path,
+                    "opts": self.opts,  # type: ignore[attr-defined]
+                },
+                status=403,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        if "version" in form.base_fields:
+            field = form.base_fields["version"]
+
+            def clean_version(form_self):
+                version = form_self.cleaned_data["version"]
+                if version is not None and version.is_on_record():
+                    raise ValidationError(SIGNED_TEXT_REFUSED)
+                return version
+
+            form.clean_version = clean_version
+            field.help_text = _("Parts can be added only to a version nobody has signed.")
+        return form
+
+
 class ContentAdmin(OnRecordMixin, SimpleHistoryAdmin):
     """Marks the agreement as changed after every edit, so its cached PDF is rendered anew.
 
@@ -71,7 +143,10 @@ class ContentAdmin(OnRecordMixin, SimpleHistoryAdmin):
     agreement_path = "version.agreement"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and is_on_record(self.get_object(request, unquote(object_id))):
+        obj = self.get_object(request, unquote(object_id))
+        if request.method == "GET" and is_signed_text(obj):
+            self.message_user(request, SIGNED_TEXT, messages.WARNING)
+        elif request.method == "GET" and is_on_record(obj):
             self.message_user(request, SIGNED_CONTENT, messages.INFO)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -117,10 +192,16 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 class VersionInline(OnRecordMixin, admin.TabularInline):
+    """Versions are listed here and edited on their own page ("New version" makes one)."""
+
     model = AgreementVersion
     fields = ["key", "status", "title", "adopted_on", "valid_until"]
+    readonly_fields = ["key", "status", "title", "adopted_on", "valid_until"]
     extra = 0
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Agreement)
@@ -132,27 +213,120 @@ class AgreementAdmin(ContentAdmin):
     inlines = [VersionInline]
 
 
-class SectionInline(OnRecordMixin, admin.StackedInline):
+class SectionInline(SignedTextMixin, OnRecordMixin, admin.StackedInline):
     model = Section
     extra = 0
     fields = ["order", "key", "kind", "part", "title", "body"]
 
 
-class FollowUpRuleInline(OnRecordMixin, admin.TabularInline):
+class FollowUpRuleInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
     model = FollowUpRule
     extra = 0
 
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(ContentAdmin):
+class AgreementVersionAdmin(SignedTextAdminMixin, ContentAdmin):
+    """A version's page; a signed one is read only and offers "New version", a draft "Publish"."""
+
     agreement_path = "agreement"
     list_display = ["title", "agreement", "key", "status", "adopted_on"]
     list_filter = ["status", "agreement"]
     list_select_related = ["agreement"]
     inlines = [SectionInline, FollowUpRuleInline]
+    change_form_template = "admin/agreements/agreementversion/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["status"] if obj is not None else []
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/new-version/",
+                self.admin_site.admin_view(self.new_version_view),
+                name="{}_{}_new_version".format(*info),
+            ),
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="{}_{}_publish".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, version, template, context, status=200):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": version,
+                "version": version,
+                **context,
+            },
+            status=status,
+        )
+
+    def new_version_view(self, request, object_id):
+        """GET: what "New version" does; POST: make the draft and open it."""
+        version = get_object_or_404(AgreementVersion, pk=unquote(object_id))
+        if not self.has_view_permission(request, version):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                draft = services.version_new_draft(version=version, actor=request.user)
+            except services.VersionRefused as exc:
+                return self._page(
+                    request,
+                    version,
+                    "admin/agreements/agreementversion/new_version.html",
+                    {"title": _("New version"), "problems": exc.problems},
+                    status=409,
+                )
+            self.message_user(request, DRAFT_MADE, messages.SUCCESS)
+            return redirect(reverse("admin:agreements_agreementversion_change", args=[draft.pk]))
+        return self._page(
+            request,
+            version,
+            "admin/agreements/agreementversion/new_version.html",
+            {"title": _("New version")},
+        )
+
+    def publish_view(self, request, object_id):
+        """GET: what publishing does and what stops it; POST: publish the draft."""
+        version = get_object_or_404(AgreementVersion, pk=unquote(object_id))
+        if not self.has_view_permission(request, version):
+            raise PermissionDenied
+        problems = services.version_publish_problems(version=version)
+        if request.method == "POST" and not problems:
+            try:
+                with transaction.atomic():
+                    services.version_publish(version=version, actor=request.user)
+                    notice = self.version_published(request, version)
+            except services.VersionRefused as exc:
+                problems = exc.problems
+            else:
+                self.message_user(request, PUBLISHED, messages.SUCCESS)
+                if notice:
+                    self.message_user(request, notice, messages.SUCCESS)
+                return redirect(
+                    reverse("admin:agreements_agreementversion_change", args=[version.pk])
+                )
+        return self._page(
+            request,
+            version,
+            "admin/agreements/agreementversion/publish.html",
+            {"title": _("Publish the new version"), "problems": problems},
+            status=409 if request.method == "POST" else 200,
+        )
+
+    def version_published(self, request, version) -> str:
+        """After publishing, in the same transaction: what higher apps start (portal.admin)."""
+        return ""
 
 
-class VersionContentAdmin(ContentAdmin):
+class VersionContentAdmin(SignedTextAdminMixin, ContentAdmin):
     list_filter = ["version__agreement"]
     list_select_related = ["version__agreement"]
 
@@ -173,7 +347,7 @@ class CommitmentAdmin(VersionContentAdmin):
     raw_id_fields = ["listed_under"]
 
 
-class DevelopmentAreaItemInline(OnRecordMixin, admin.TabularInline):
+class DevelopmentAreaItemInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
     model = DevelopmentAreaItem
     extra = 0
 
@@ -184,7 +358,7 @@ class DevelopmentAreaAdmin(VersionContentAdmin):
     inlines = [DevelopmentAreaItemInline]
 
 
-class BodyTaskInline(OnRecordMixin, admin.TabularInline):
+class BodyTaskInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
     model = BodyTask
     extra = 0
 
@@ -195,7 +369,7 @@ class BodyAdmin(VersionContentAdmin):
     inlines = [BodyTaskInline]
 
 
-class FollowUpQuestionInline(OnRecordMixin, admin.TabularInline):
+class FollowUpQuestionInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
     model = FollowUpQuestion
     extra = 0
 

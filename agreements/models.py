@@ -149,12 +149,23 @@ class Agreement(models.Model):
         return self.versions.filter(status=AgreementVersion.Status.CURRENT).first()
 
 
+class AgreementVersionQuerySet(models.QuerySet):
+    def published(self) -> AgreementVersionQuerySet:
+        """The versions the public may see: in force or replaced, never a draft."""
+        return self.exclude(status=AgreementVersion.Status.DRAFT)
+
+
 class AgreementVersion(models.Model):
-    """One adopted text of an agreement. Only the current version's content is published."""
+    """One adopted text of an agreement. Only the current version's content is published.
+
+    A draft is a new version being prepared in the admin (a copy of the current one); nobody but
+    staff sees it until it is published and becomes current (agreements.services).
+    """
 
     class Status(models.TextChoices):
         CURRENT = "current", _("in force")
         REPLACED = "replaced", _("replaced")
+        DRAFT = "draft", _("draft")
 
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="versions", verbose_name=_("agreement")
@@ -206,6 +217,7 @@ class AgreementVersion(models.Model):
     revision_note = models.TextField(_("revision"), blank=True)
     note = models.TextField(_("note"), blank=True)
 
+    objects = AgreementVersionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -229,6 +241,10 @@ class AgreementVersion(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status == self.Status.CURRENT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
     def is_on_record(self) -> bool:
         """Whether a record of a higher app names this version: an organisation signed it (an

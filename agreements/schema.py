@@ -160,7 +160,7 @@ class FollowUpAreaData(Keyed):
 
 
 class VersionData(Keyed):
-    status: Literal["current", "replaced"]
+    status: Literal["current", "replaced", "draft"]
     title: Text
     adopted_by: str | None = None
     adopted_on: DateField = None

@@ -73,7 +73,7 @@ def _party_label(agreement: Agreement, party: str) -> str:
 
 def agreement_page_context(agreement: Agreement) -> dict:
     """Everything the agreement page and its PDF show, in a fixed number of queries."""
-    versions = list(agreement.versions.order_by("order"))
+    versions = list(agreement.versions.published().order_by("order"))
     current = next((v for v in versions if v.is_current), None)
     if current is None:
         raise Http404("The agreement has no version in force.")

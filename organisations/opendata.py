@@ -232,7 +232,7 @@ def agreement_content(agreement: Agreement) -> AgreementContent:
     Only the version in force is published in full, as on the agreement's page; earlier
     versions are listed with their dates and reference numbers.
     """
-    versions = list(agreement.versions.order_by("order"))
+    versions = list(agreement.versions.published().order_by("order"))
     current = next((v for v in versions if v.is_current), None)
     if current is not None:
         prefetch_related_objects([current], *VERSION_CONTENT)

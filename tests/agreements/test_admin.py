@@ -67,7 +67,7 @@ def test_admin_refuses_anonymous(client):
 
 
 def test_no_part_of_a_signed_version_can_be_deleted_in_the_admin(client, editor):
-    from agreements.admin import SIGNED_CONTENT
+    from agreements.admin import SIGNED_CONTENT, SIGNED_TEXT
     from tests.factories import AccessionFactory
 
     agreement = Agreement.objects.get(slug="goteborg")
@@ -84,7 +84,7 @@ def test_no_part_of_a_signed_version_can_be_deleted_in_the_admin(client, editor)
         assert str(SIGNED_CONTENT) in [str(m.message) for m in response.context["messages"]]
     assert Principle.objects.filter(pk=principle.pk).exists()
     response = client.get(f"/admin/agreements/agreementversion/{version.pk}/change/")
-    assert str(SIGNED_CONTENT) in [str(m.message) for m in response.context["messages"]]
+    assert str(SIGNED_TEXT) in [str(m.message) for m in response.context["messages"]]
     assert not any(f.formset.can_delete for f in response.context["inline_admin_formsets"])
     response = client.post(
         "/admin/agreements/principle/",

@@ -669,6 +669,12 @@ def _goteborg() -> int:
     return Agreement.objects.get(slug="goteborg").pk
 
 
+def _goteborg_current() -> int:
+    from agreements.models import AgreementVersion
+
+    return AgreementVersion.objects.get(agreement__slug="goteborg", status="current").pk
+
+
 ADMIN_ROWS = [
     _admin("admin:index", "AdminSite.index", _r("admin:index"), 200, 200),
     Row(
@@ -802,6 +808,31 @@ ADMIN_ROWS = [
         lambda w: reverse("admin:agreements_agreement_delete", args=[_goteborg()]),
         302,
         302,
+    ),
+    # A signed version's text is read only: its page opens, a POST is refused (403).
+    _admin(
+        "admin:agreements_agreementversion_change",
+        "SignedTextAdminMixin.change_view",
+        lambda w: reverse("admin:agreements_agreementversion_change", args=[_goteborg_current()]),
+        200,
+        403,
+    ),
+    _admin(
+        "admin:agreements_agreementversion_new_version",
+        "AgreementVersionAdmin.new_version_view",
+        lambda w: reverse(
+            "admin:agreements_agreementversion_new_version", args=[_goteborg_current()]
+        ),
+        200,
+        302,  # a draft is made, and its page opened
+    ),
+    # Only a draft is published: the version in force is refused with the reason (409).
+    _admin(
+        "admin:agreements_agreementversion_publish",
+        "AgreementVersionAdmin.publish_view",
+        lambda w: reverse("admin:agreements_agreementversion_publish", args=[_goteborg_current()]),
+        200,
+        409,
     ),
     _admin(
         "admin:auth_user_anonymise",
