@@ -4,6 +4,7 @@ decisions on accessions signed online."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -672,3 +673,18 @@ def test_organisation_list_query_count_does_not_grow_with_the_number_of_rows(off
         response = officer_client.get(url, {"status": "active"})
     assert len(response.context["page"].object_list) == 50
     assert len(many) == len(few)
+
+
+def test_dates_in_the_officers_lists_are_in_the_pages_language(officer_client):
+    """Django's "M" is "Dec" in Swedish too: the lists write the month out ("3 december")."""
+    organisation = OrganisationFactory(
+        name="Datumföreningen", municipality=_municipality("goteborg")
+    )
+    signed = timezone.make_aware(datetime.datetime(2025, 12, 3, 12))
+    AccessionFactory(organisation=organisation, signed_at=signed, decided_at=signed)
+    page = officer_client.get(reverse("organisations:officer-organisations")).content.decode()
+    assert "Anslutning 3 december 2025" in page
+    assert "Dec 2025" not in page
+    officer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = officer_client.get(reverse("organisations:officer-organisations")).content.decode()
+    assert "Accession 3 December 2025" in page
