@@ -41,13 +41,19 @@ NOTICES = frozenset(
 
 
 def _site(request):
-    """The site named in the message: the request's host, as allauth does, or, for a message
-    sent after the request has ended (allauth sends some once the transaction commits), the host
-    of ``PORTAL_BASE_URL``."""
-    if request is not None:
-        return get_current_site(request)
-    host = urlsplit(settings.PORTAL_BASE_URL).netloc
-    return SimpleNamespace(domain=host, name=host)
+    """The site named in the message ("Hej från …"): the portal's name, never a host name, and
+    the request's host (as allauth does) or, for a message sent after the request has ended
+    (allauth sends some once the transaction commits), the host of ``PORTAL_BASE_URL``."""
+    host = get_current_site(request).domain if request is not None else ""
+    return SimpleNamespace(
+        domain=host or urlsplit(settings.PORTAL_BASE_URL).netloc, name=str(settings.PORTAL_NAME)
+    )
+
+
+def user_display(user) -> str:
+    """How allauth names a person (``ACCOUNT_USER_DISPLAY``): their name, else their e-mail
+    address; never the username allauth generated for them."""
+    return user.get_full_name() or user.email or str(user)
 
 
 class AccountAdapter(DefaultAccountAdapter):

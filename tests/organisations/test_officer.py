@@ -688,3 +688,10 @@ def test_dates_in_the_officers_lists_are_in_the_pages_language(officer_client):
     officer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = officer_client.get(reverse("organisations:officer-organisations")).content.decode()
     assert "Accession 3 December 2025" in page
+
+
+def test_my_pages_do_not_tell_an_officer_to_register_an_organisation(officer_client):
+    page = officer_client.get(reverse("organisations:dashboard")).content.decode()
+    assert "Du företräder ingen organisation än" not in page
+    assert "Du arbetar här för kommunen eller samrådet" in page
+    assert reverse("organisations:officer") in page
