@@ -17,6 +17,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest
 from django.utils import translation
 
 from .mail import mail_queue
@@ -57,6 +58,15 @@ def user_display(user) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def unstash_verified_email(self, request: HttpRequest) -> str | None:
+        """An address known to be the visitor's (an invitation's, stashed when its link was
+        followed) counts only if it is the one they sign up with (``is_email_verified``).
+
+        allauth would add it to the new account as a verified, primary address even when the
+        person typed another one; then the account would have an address its owner never chose.
+        """
+        return None
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message as allauth does, in the portal's language, and queue it.
 

@@ -695,3 +695,15 @@ def test_my_pages_do_not_tell_an_officer_to_register_an_organisation(officer_cli
     assert "Du företräder ingen organisation än" not in page
     assert "Du arbetar här för kommunen eller samrådet" in page
     assert reverse("organisations:officer") in page
+
+
+def test_a_recorded_accession_states_its_basis_in_the_third_person(officer_client):
+    organisation = OrganisationFactory(municipality=_municipality("goteborg"))
+    accession = AccessionFactory(
+        organisation=organisation, source=Accession.Source.PAPER, basis=Accession.Basis.SIGNATORY
+    )
+    page = officer_client.get(reverse("organisations:accession", args=[accession.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Undertecknaren är firmatecknare" in html
+    assert "Jag är firmatecknare" not in html
