@@ -10,7 +10,7 @@ place that says which are current.
 from __future__ import annotations
 
 import uuid
-from typing import Self
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -595,7 +595,7 @@ class Accession(models.Model):
     # The basis as a statement about the signer, for the accession's pages: the choices above
     # are the signer's own words on the signing form ("I am …"), which read wrongly on an
     # accession an officer recorded from paper, and to anyone but the signer.
-    BASIS_STATEMENTS = {
+    BASIS_STATEMENTS: ClassVar[dict[str, str | Promise]] = {
         Basis.SIGNATORY: _("The signer is an authorised signatory"),
         Basis.BOARD_DECISION: _("The organisation's board decided to join"),
     }
