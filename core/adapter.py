@@ -17,6 +17,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest
 from django.utils import translation
 
 from .mail import mail_queue
@@ -41,16 +42,31 @@ NOTICES = frozenset(
 
 
 def _site(request):
-    """The site named in the message: the request's host, as allauth does, or, for a message
-    sent after the request has ended (allauth sends some once the transaction commits), the host
-    of ``PORTAL_BASE_URL``."""
-    if request is not None:
-        return get_current_site(request)
-    host = urlsplit(settings.PORTAL_BASE_URL).netloc
-    return SimpleNamespace(domain=host, name=host)
+    """The site named in the message ("Hej från …"): the portal's name, never a host name, and
+    the request's host (as allauth does) or, for a message sent after the request has ended
+    (allauth sends some once the transaction commits), the host of ``PORTAL_BASE_URL``."""
+    host = get_current_site(request).domain if request is not None else ""
+    return SimpleNamespace(
+        domain=host or urlsplit(settings.PORTAL_BASE_URL).netloc, name=str(settings.PORTAL_NAME)
+    )
+
+
+def user_display(user) -> str:
+    """How allauth names a person (``ACCOUNT_USER_DISPLAY``): their name, else their e-mail
+    address; never the username allauth generated for them."""
+    return user.get_full_name() or user.email or str(user)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def unstash_verified_email(self, request: HttpRequest) -> str | None:
+        """An address known to be the visitor's (an invitation's, stashed when its link was
+        followed) counts only if it is the one they sign up with (``is_email_verified``).
+
+        allauth would add it to the new account as a verified, primary address even when the
+        person typed another one; then the account would have an address its owner never chose.
+        """
+        return None
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message as allauth does, in the portal's language, and queue it.
 

@@ -10,7 +10,7 @@ place that says which are current.
 from __future__ import annotations
 
 import uuid
-from typing import Self
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -592,6 +592,14 @@ class Accession(models.Model):
         SIGNATORY = "signatory", _("I am an authorised signatory of the organisation")
         BOARD_DECISION = "board_decision", _("The organisation's board decided to join")
 
+    # The basis as a statement about the signer, for the accession's pages: the choices above
+    # are the signer's own words on the signing form ("I am …"), which read wrongly on an
+    # accession an officer recorded from paper, and to anyone but the signer.
+    BASIS_STATEMENTS: ClassVar[dict[str, str | Promise]] = {
+        Basis.SIGNATORY: _("The signer is an authorised signatory"),
+        Basis.BOARD_DECISION: _("The organisation's board decided to join"),
+    }
+
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -679,6 +687,11 @@ class Accession(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("organisations:accession", kwargs={"pk": self.pk})
+
+    @property
+    def basis_statement(self) -> str:
+        """The basis in the third person ("The signer is an authorised signatory")."""
+        return str(self.BASIS_STATEMENTS.get(self.basis, self.get_basis_display()))
 
     @property
     def active_since(self):

@@ -200,7 +200,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # on or off or new recovery codes are made (ASVS 2.2.3). allauth's mails (these, address
 # confirmation, password reset) go through the portal's stored, retried queue (core/adapter.py).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-ACCOUNT_ADAPTER = "core.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "portal.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "core.adapter.user_display"  # a name or the address, not the username
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, spelled out so that they are visible and reviewed.
     "change_password": "5/m/user",

@@ -4,6 +4,7 @@ decisions on accessions signed online."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -672,3 +673,37 @@ def test_organisation_list_query_count_does_not_grow_with_the_number_of_rows(off
         response = officer_client.get(url, {"status": "active"})
     assert len(response.context["page"].object_list) == 50
     assert len(many) == len(few)
+
+
+def test_dates_in_the_officers_lists_are_in_the_pages_language(officer_client):
+    """Django's "M" is "Dec" in Swedish too: the lists write the month out ("3 december")."""
+    organisation = OrganisationFactory(
+        name="Datumföreningen", municipality=_municipality("goteborg")
+    )
+    signed = timezone.make_aware(datetime.datetime(2025, 12, 3, 12))
+    AccessionFactory(organisation=organisation, signed_at=signed, decided_at=signed)
+    page = officer_client.get(reverse("organisations:officer-organisations")).content.decode()
+    assert "Anslutning 3 december 2025" in page
+    assert "Dec 2025" not in page
+    officer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = officer_client.get(reverse("organisations:officer-organisations")).content.decode()
+    assert "Accession 3 December 2025" in page
+
+
+def test_my_pages_do_not_tell_an_officer_to_register_an_organisation(officer_client):
+    page = officer_client.get(reverse("organisations:dashboard")).content.decode()
+    assert "Du företräder ingen organisation än" not in page
+    assert "Du arbetar här för kommunen eller samrådet" in page
+    assert reverse("organisations:officer") in page
+
+
+def test_a_recorded_accession_states_its_basis_in_the_third_person(officer_client):
+    organisation = OrganisationFactory(municipality=_municipality("goteborg"))
+    accession = AccessionFactory(
+        organisation=organisation, source=Accession.Source.PAPER, basis=Accession.Basis.SIGNATORY
+    )
+    page = officer_client.get(reverse("organisations:accession", args=[accession.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Undertecknaren är firmatecknare" in html
+    assert "Jag är firmatecknare" not in html

@@ -254,6 +254,47 @@ def test_an_anonymous_visitor_is_asked_to_log_in_with_the_invited_address(client
     assert invitation.accepted_at is None
 
 
+def test_signing_up_from_an_invitation_fills_in_and_trusts_the_invited_address(
+    client, invitation, mailoutbox
+):
+    """The link reached the invited mailbox: the sign-up form has the address, and the account
+    is usable at once (no second confirmation e-mail), then the invitation is accepted."""
+    client.get(invitation_url(invitation))
+    signup = client.get(reverse("account_signup") + f"?next={invitation_url(invitation)}")
+    assert 'value="inbjuden@example.se"' in signup.content.decode()
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "inbjuden@example.se",
+            "password1": "ett långt lösenord 2026",
+            "password2": "ett långt lösenord 2026",
+            "next": invitation_url(invitation),
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == invitation_url(invitation)  # signed in, back to accept it
+    assert not [m for m in mailoutbox if "bekräfta" in m.subject.lower()]
+    assert client.post(invitation_url(invitation)).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+
+
+def test_signing_up_with_another_address_than_the_invited_one_is_confirmed_as_usual(
+    client, invitation
+):
+    client.get(invitation_url(invitation))
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "annan@example.se",
+            "password1": "ett långt lösenord 2026",
+            "password2": "ett långt lösenord 2026",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+
+
 def test_accepting_makes_the_user_a_representative(client, invitation):
     user = UserFactory(email="inbjuden@example.se")
     client.force_login(user)

@@ -126,14 +126,14 @@ def test_adding_making_primary_and_removing_an_address_are_told(client, run_comm
         )
     changed = mail.outbox[-1]
     assert changed.to == [old]  # the old address learns that it is no longer the primary one
-    assert changed.subject == "Epost ändrad"
+    assert changed.subject == "E-post ändrad"  # the portal's spelling, not allauth's "Epost"
     assert "ny@forening.example.se" in changed.body
 
     with run_commit_hooks():
         client.post(reverse("account_email"), {"action_remove": "", "email": old})
     removed = mail.outbox[-1]
     assert removed.to == ["ny@forening.example.se"]
-    assert removed.subject == "Epost borttagen"
+    assert removed.subject == "E-post borttagen"
     assert old in removed.body
     assert len(mail.outbox) == 3
 
@@ -269,3 +269,53 @@ def test_a_code_two_periods_old_is_refused(client):
     response = client.post(reverse("mfa_authenticate"), {"code": totp(SECRET, -2)})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+# --- How the messages name the site and the person (issue 17) ----------------------------------
+
+
+def test_allauth_messages_greet_from_the_portal_and_name_the_person_not_the_username(
+    client, run_commit_hooks
+):
+    from django.conf import settings
+    from django.utils import translation
+
+    user = UserFactory(username="user-8f3a2c", first_name="Karin", last_name="Ek")
+    with run_commit_hooks():
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    body = mail.outbox[0].body
+    with translation.override("sv"):
+        portal = str(settings.PORTAL_NAME)
+    assert f"Hej från {portal}!" in body, body
+    assert "Hej från testserver" not in body and "user-8f3a2c" not in body
+    assert f"Tack för att du använder {portal}!" in body
+
+
+def test_the_person_is_named_by_name_or_address():
+    from allauth.account.utils import user_display
+
+    assert user_display(UserFactory(first_name="Karin", last_name="Ek")) == "Karin Ek"
+    nameless = UserFactory(username="user-8f3a2c", first_name="", last_name="")
+    assert user_display(nameless) == nameless.email
+
+
+def test_officers_land_on_their_workspace_and_others_on_my_pages(client):
+    from tests.factories import mfa_officer
+
+    officer = mfa_officer("goteborg")
+    response = client.post(reverse("account_login"), {"login": officer.email, "password": PASSWORD})
+    # Two-factor first, then the workspace.
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp(SECRET)})
+    assert response["Location"] == reverse("organisations:officer")
+
+    client.logout()
+    plain = UserFactory()
+    assert log_in(client, plain)["Location"] == reverse("organisations:dashboard")
+    client.logout()
+    # An address the login was asked for still wins.
+    response = client.post(
+        reverse("account_login") + "?next=/organisationer/",
+        {"login": plain.email, "password": PASSWORD, "next": "/organisationer/"},
+    )
+    assert response["Location"] == "/organisationer/"

@@ -112,6 +112,7 @@ def dashboard(request):
             "cards": cards,
             "access_requests": access_requests,
             "is_officer": permissions.is_officer(request.user),
+            "is_council_member": permissions.is_council_member(request.user),
         },
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -313,5 +314,12 @@ def invitation_accept(request, token):
             _("You now represent %(name)s.") % {"name": invitation.organisation.name},
         )
         return redirect("organisations:dashboard")
-    status = _invitation_status(context["refusal"]) if context["refusal"] else 200
+    if context["refusal"]:
+        status = _invitation_status(context["refusal"])
+    else:
+        status = 200
+        if not request.user.is_authenticated:
+            # The link reached the invited address, so whoever follows it reads that mailbox:
+            # allauth's sign-up fills the address in and needs no confirmation of it.
+            get_account_adapter(request).stash_verified_email(request, invitation.email)
     return render(request, "organisations/invitation.html", context, status=status)
