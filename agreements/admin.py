@@ -10,9 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import URL_FIELD_OVERRIDES
+from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin
 
 from . import services
 from .models import (
@@ -133,7 +132,7 @@ class SignedTextAdminMixin(SignedTextMixin):
         return form
 
 
-class ContentAdmin(OnRecordMixin, SimpleHistoryAdmin):
+class ContentAdmin(OnRecordMixin, HistoryAdmin):
     """Marks the agreement as changed after every edit, so its cached PDF is rendered anew.
 
     Nothing of a version that was signed or followed up can be deleted (``OnRecordMixin``), and
@@ -178,7 +177,7 @@ class ContentAdmin(OnRecordMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(SimpleHistoryAdmin):
+class MunicipalityAdmin(HistoryAdmin):
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ["name", "short_name", "slug"]
     search_fields = ["name"]

@@ -1,13 +1,49 @@
 """The base app's models in the admin, and the helpers every app's admin uses. The admin site itself
 is portal/admin_site.py (the composition: it knows the roles of the domain apps)."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 from django.template.defaultfilters import linebreaksbr
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import OutgoingMail
+
+
+class WholeValuesHistoryHelper(HistoricalRecordContextHelper):
+    """Each change on an admin history page with its whole old and new value.
+
+    django-simple-history shortens both to about 80 characters around the first difference
+    ("Samverkan ska präglas av […] och ömsesidig respekt"), so an editor could not see what a
+    principle's text said before: here the values are only escaped, never cut.
+    """
+
+    def stringify_delta_change_values(
+        self, change: Any, old: Any, new: Any
+    ) -> tuple[SafeString, SafeString]:
+        def text(value: Any) -> str:
+            if isinstance(value, list):
+                return ", ".join(str(item) for item in value) or "–"
+            return "–" if value in (None, "") else str(value)
+
+        return conditional_escape(text(old)), conditional_escape(text(new))
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with whole values on the history page (its labels are Swedish
+    through the portal's catalogue: core/translation_overrides.py)."""
+
+    def get_historical_record_context_helper(
+        self, request: Any, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return WholeValuesHistoryHelper(self.model, historical_record)
+
 
 # Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}

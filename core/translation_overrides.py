@@ -100,4 +100,25 @@ OVERRIDDEN = [
     gettext_noop(
         '<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'
     ),
+    # django-simple-history has no Swedish: the labels of the admin's history pages.
+    gettext_noop("View history: %s"),
+    gettext_noop('The %(name)s "%(obj)s" was changed successfully.'),
+    gettext_noop("You may edit it again below"),
+    gettext_noop("Revert %s"),
+    gettext_noop("Created"),
+    gettext_noop("Deleted"),
+    gettext_noop(
+        "Choose a date from the list below to revert to a previous version of this object."
+    ),
+    gettext_noop("This object doesn't have a change history."),
+    gettext_noop("Revert %(verbose_name)s"),
+    gettext_noop("Press the 'Revert' button below to revert to this version of the object."),
+    gettext_noop("Or press the 'Change History' button to edit the history."),
+    gettext_noop("Object"),
+    gettext_noop("Changed by"),
+    gettext_noop("Change reason"),
+    gettext_noop("Revert"),
+    gettext_noop("Change History"),
+    gettext_noop("Changes"),
+    gettext_noop("Date/time"),  # Django's Swedish says "Datum tid"
 ]

@@ -19,9 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import URL_FIELD_OVERRIDES
+from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin
 
 from . import services
 from .models import (
@@ -116,7 +115,7 @@ class RepresentativeEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class OrganisationAdmin(NoDeleteMixin, HistoryAdmin):
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ["name", "organisation_number", "municipality", "legal_form"]
     list_filter = ["municipality", "legal_form"]

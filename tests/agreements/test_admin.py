@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 
 from agreements.models import Agreement, Principle
 from tests.factories import with_mfa
@@ -92,3 +93,22 @@ def test_no_part_of_a_signed_version_can_be_deleted_in_the_admin(client, editor)
     )
     assert Principle.objects.filter(pk=principle.pk).exists()
     assert version.sections.exists()
+
+
+def test_the_history_page_is_swedish_and_shows_whole_values(client, editor):
+    """simple-history cuts values to about 80 characters and has no Swedish (issue 17)."""
+    principle = Principle.objects.get(version__agreement__slug="goteborg", key="dialog")
+    old_body = principle.body
+    new_body = old_body + " Tillagt i efterhand: dialogen ska också omfatta barn och unga."
+    principle.body = new_body
+    principle._history_user = editor
+    principle.save()
+    page = client.get(f"/admin/agreements/principle/{principle.pk}/history/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert len(old_body) > 200  # long enough to be shortened by simple-history
+    assert escape(old_body) in html and escape(new_body) in html  # whole, before and after
+    for swedish in ("Ändrad av", "Ändringar", "Datum och tid", "Post"):
+        assert f">{swedish}</th>" in html, swedish
+    for english in ("Changed by", "Changes", "Date/time", "Change reason"):
+        assert f">{english}</th>" not in html, english

@@ -465,3 +465,38 @@ def test_sign_up_and_sign_with_the_keyboard_only(site):
     accession = Accession.objects.get(organisation__name=name)
     assert accession.status == Accession.Status.PENDING
     assert accession.signer_name == "Tove Tangent"
+
+
+def test_the_menu_folds_on_a_phone(site):
+    """Signed in on a phone, the header is the portal's name and a "Menu" button, well under a
+    fifth of the screen; the button opens and closes the menu (also with Escape), and the page
+    passes axe either way. On a wide screen the menu is open and the button is not shown."""
+    from tests.e2e.conftest import PHONE
+
+    rep = RepresentativeFactory(organisation__name="Föreningen Mobilen")
+    visitor = site.visitor()
+    page = visitor.goto("/")
+    log_in(visitor, rep.user.email)
+    toggle = page.get_by_role("button", name=sv("Menu"))
+    assert not toggle.is_visible()  # a wide screen: the menu is simply there
+    assert account_menu(page).get_by_role("link", name=sv("My pages")).is_visible()
+
+    page.set_viewport_size(PHONE)
+    visitor.goto("/")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    header = page.locator("header.site-header").bounding_box()
+    assert header["height"] < PHONE["height"] / 5, header
+    assert not account_menu(page).get_by_role("link", name=sv("My pages")).is_visible()
+    visitor.audit("phone: menu folded")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert account_menu(page).get_by_role("link", name=sv("My pages")).is_visible()
+    assert main_menu(page).get_by_role("link", name=sv("Organisations")).is_visible()
+    visitor.audit("phone: menu open")
+    page.keyboard.press("Escape")  # not visitor.press: no page is loaded
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.classList.contains('site-menu-toggle')")
+    toggle.click()
+    visitor.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
+    assert "Föreningen Mobilen" in page.locator("main").inner_text()
