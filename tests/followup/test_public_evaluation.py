@@ -80,7 +80,7 @@ def test_published_evaluation_is_public(client, published):
     assert "Samverkan har fungerat väl." in html  # the narrative
     assert "Bra samarbete i år." in html  # the respondents' free text
     assert f'href="{pdf_url(published)}"' in html
-    assert "<script" not in html  # the PDF is ready: nothing to poll
+    assert "pdf-status.js" not in html  # the PDF is ready: nothing to poll
 
 
 def test_published_pdf_is_downloaded(client, published):
