@@ -262,6 +262,7 @@ def organisation_edit(request, pk: int):
         else:
             status = 400
     show_history = permissions.is_officer_of(request.user, organisation.municipality_id)
+    invite_admin_form = _invite_admin_form(request, organisation)
     return render(
         request,
         "organisations/organisation_form.html",
@@ -274,7 +275,16 @@ def organisation_edit(request, pk: int):
             "representative_history": representative_history(organisation)
             if show_history
             else None,
-            "invite_admin_form": _invite_admin_form(request, organisation),
+            "invite_admin_form": invite_admin_form,
+            "open_admin_invitations": [
+                invitation
+                for invitation in organisation.invitations.filter(
+                    role=Representative.Role.ADMIN
+                ).order_by("-created_at")
+                if invitation.is_open
+            ]
+            if invite_admin_form
+            else [],
         },
         status=status,
     )
