@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
@@ -335,7 +336,7 @@ class WorkMailForm(forms.Form):
 
     work_mail = forms.ChoiceField(
         label=_("E-mail about new work"),
-        choices=OfficerPreference.WorkMail.choices,
+        choices=[(value, capfirst(label)) for value, label in OfficerPreference.WorkMail.choices],
         widget=forms.RadioSelect,
         error_messages={
             "required": _("Choose how you want to be told of new work."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from core.types import AuthenticatedHttpRequest
 
 from .. import permissions, services
 from ..decorators import officer_required
-from ..models import Accession, AccessRequest, OfficerPreference, Organisation
+from ..models import Accession, AccessionEvent, AccessRequest, OfficerPreference, Organisation
 from ..officer_forms import (
     InviteAdminForm,
     OrganisationFilterForm,
@@ -55,6 +55,16 @@ def _refused(request: HttpRequest, message, accession: Accession | None = None, 
     )
 
 
+def _last_question_step() -> Subquery:
+    """The latest of "more information asked for" and "given" on the accession, if any."""
+    steps = [AccessionEvent.Action.INFO_REQUESTED, AccessionEvent.Action.INFO_GIVEN]
+    return Subquery(
+        AccessionEvent.objects.filter(accession=OuterRef("pk"), action__in=steps)
+        .order_by("-at", "-pk")
+        .values("action")[:1]
+    )
+
+
 @require_safe
 @officer_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -65,6 +75,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = (
         accessions.filter(status=Accession.Status.PENDING)
         .select_related("organisation", "agreement", "version")
+        .annotate(last_question_step=_last_question_step())
         .order_by("signed_at", "pk")
     )
     counts = accessions.aggregate(

@@ -195,7 +195,10 @@ def accession_detail(request, pk: int):
             "accession": accession,
             "organisation": accession.organisation,
             "events": events,
-            "municipality_notes": _municipality_notes(events),
+            # The open question is shown on its own, with the answer form.
+            "municipality_notes": [
+                event for event in _municipality_notes(events) if event != question
+            ],
             "open_question": question,
             "answer_form": AnswerForm(
                 action=reverse("organisations:answer", kwargs={"pk": accession.pk})
