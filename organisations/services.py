@@ -1014,6 +1014,9 @@ def user_personal_data(*, user: Actor) -> dict[str, object]:
             for a in user.signed_accessions.select_related("organisation", "agreement")
         ],
         "officer_roles": [str(r) for r in user.officer_roles.select_related("municipality")],
+        "officer_work_mail": OfficerPreference.objects.filter(user=user)
+        .values_list("work_mail", flat=True)
+        .first(),
         "council_memberships": [
             str(m) for m in user.council_memberships.select_related("agreement")
         ],

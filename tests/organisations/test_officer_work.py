@@ -172,6 +172,11 @@ def test_a_forged_digest_setting_is_refused_and_changes_nothing(client, officer)
     assert not OfficerPreference.objects.exists()
 
 
+def test_the_choice_is_in_the_officers_data_export(client, officer):
+    _choose_digest(client, officer)
+    assert services.user_personal_data(user=officer)["officer_work_mail"] == "digest"
+
+
 def test_the_workspace_shows_the_choice(client, officer):
     client.force_login(officer)
     page = client.get(reverse("organisations:officer")).content.decode()
