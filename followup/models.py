@@ -24,7 +24,13 @@ from agreements.models import (
     FollowUpArea,
     Principle,
 )
-from organisations.models import MunicipalUnit, OfficerRole, Organisation, Representative
+from organisations.models import (
+    MunicipalUnit,
+    OfficerRole,
+    Organisation,
+    Representative,
+    display_name,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -122,12 +128,6 @@ class Cycle(models.Model):
         return self.status == self.Status.OPEN and timezone.localdate() <= self.deadline
 
 
-def _is_deleted_account(user) -> bool:
-    """An account its person deleted: organisations.services.user_delete keeps the row (records
-    such as this history still point at it) but makes it inactive and its address ``@invalid``."""
-    return not user.is_active and user.email.endswith("@invalid")
-
-
 class CycleEvent(models.Model):
     """One step in a cycle's life: who took it, when, and the values before and after.
 
@@ -201,9 +201,7 @@ class CycleEvent(models.Model):
         actor = self.actor
         if actor is None:
             return str(_("the portal"))
-        if _is_deleted_account(actor):
-            return str(_("deleted account"))
-        return actor.get_full_name() or actor.email or actor.get_username()
+        return display_name(actor)  # "deleted account" for a deleted one
 
     def describe(self) -> str:
         """What was done, in plain words in the active language (dates included)."""

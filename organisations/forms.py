@@ -285,11 +285,22 @@ class SignatureForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"),
-        required=False,
+        label=_("Reason for withdrawing"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The reason is kept in the accession's history."),
+        error_messages={
+            "required": services.WITHDRAWAL_REASON_REQUIRED,
+            "max_length": services.NOTE_TOO_LONG,
+        },
+        help_text=_("The municipality is told, and the reason is kept in the accession's history."),
+    )
+    confirmed = forms.BooleanField(
+        label=_(
+            "I confirm, as the organisation's admin, that the organisation leaves the agreement."
+        ),
+        error_messages={
+            "required": _("Confirm that the organisation leaves the agreement."),
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -297,10 +308,47 @@ class WithdrawForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "reason",
+            "confirmed",
             StrictButton(
                 _("Withdraw from the agreement"), type="submit", css_class="btn btn-danger"
             ),
         )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(services.WITHDRAWAL_REASON_REQUIRED, code="required")
+        return reason
+
+
+class AnswerForm(forms.Form):
+    """A representative answers the municipality's question about an accession."""
+
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": services.ANSWER_REQUIRED,
+            "max_length": services.NOTE_TOO_LONG,
+        },
+        help_text=_("The municipality's officers are told of your answer by e-mail."),
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.layout = Layout(
+            "answer",
+            StrictButton(_("Send the answer"), type="submit", css_class="btn btn-primary"),
+        )
+
+    def clean_answer(self):
+        answer = self.cleaned_data["answer"].strip()
+        if not answer:
+            raise forms.ValidationError(services.ANSWER_REQUIRED, code="required")
+        return answer
 
 
 class InvitationForm(forms.Form):

@@ -498,6 +498,82 @@ class OfficerRole(models.Model):
         return f"{self.user} – {self.unit or self.municipality}"
 
 
+class OfficerPreference(models.Model):
+    """How an officer wants to hear of new work: an e-mail for each, or one daily digest.
+
+    One row per person (not per role): an officer of two municipalities chooses once. No row means
+    an e-mail for each piece of work.
+    """
+
+    class WorkMail(models.TextChoices):
+        EACH = "each", _("an e-mail for each new piece of work")
+        DIGEST = "digest", _("one e-mail a day with everything new")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="officer_preference",
+        verbose_name=_("user"),
+    )
+    work_mail = models.CharField(
+        _("e-mail about new work"),
+        max_length=10,
+        choices=WorkMail.choices,
+        default=WorkMail.EACH,
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("officer's preference")
+        verbose_name_plural = _("officers' preferences")
+        ordering = ["user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_work_mail_display()}"
+
+
+class OfficerNotice(models.Model):
+    """One piece of work that came to an officer who reads it in the daily digest.
+
+    Written in the transaction of the change it reports (``organisations.notifications``);
+    ``send_officer_digest`` puts each notice in exactly one digest and marks it ``digested_at``
+    in the transaction that stores the digest's e-mail.
+    """
+
+    class Kind(models.TextChoices):
+        ACCESSION_PENDING = "accession_pending", _("accession waiting for verification")
+        WITHDRAWN = "withdrawn", _("withdrawal")
+        ACCESS_REQUESTED = "access_requested", _("request for access")
+        INFORMATION_GIVEN = "information_given", _("answer to a question")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="officer_notices",
+        verbose_name=_("officer"),
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        "Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    summary = models.CharField(_("summary"), max_length=500)
+    url = models.CharField(_("address"), max_length=500)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    digested_at = models.DateTimeField(_("sent in a digest"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("officer's notice")
+        verbose_name_plural = _("officers' notices")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "digested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.summary}"
+
+
 class CouncilMembership(models.Model):
     """A member of an agreement's council (Samrådet, styrgrupp, samverkansgrupp, …).
 
@@ -710,6 +786,8 @@ class AccessionEvent(models.Model):
         RECONFIRMED = "reconfirmed", _("re-confirmed for a new version")
         SUPERSEDED = "superseded", _("replaced by a re-confirmation")
         RECONFIRM_INVITED = "reconfirm_invited", _("invited to re-confirm for a new version")
+        INFO_REQUESTED = "info_requested", _("more information asked for")
+        INFO_GIVEN = "info_given", _("more information given")
 
     accession = models.ForeignKey(
         Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")
@@ -737,11 +815,28 @@ class AccessionEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d}"
 
+    @property
+    def actor_name(self) -> str:
+        """Who acted, as the history shows it ("deleted account" once the account is deleted)."""
+        if self.actor is not None and is_deleted_account(self.actor):
+            return str(_("deleted account"))
+        return self.actor_label
 
-def _is_deleted_account(user: Actor) -> bool:
+
+def is_deleted_account(user: Actor) -> bool:
     """An account its person deleted: ``services.user_delete`` keeps the row (records such as the
     histories still point at it) but makes it inactive and its address ``@invalid``."""
     return not user.is_active and user.email.endswith("@invalid")
+
+
+def display_name(user: Actor | None) -> str:
+    """How a person is shown wherever the portal names them: the name, else the e-mail address;
+    "deleted account" for an account that was deleted (never its anonymised address)."""
+    if user is None:
+        return ""
+    if is_deleted_account(user):
+        return str(_("deleted account"))
+    return user.get_full_name() or user.email or user.get_username()
 
 
 class RepresentativeEventQuerySet(models.QuerySet):
@@ -824,11 +919,7 @@ class RepresentativeEvent(models.Model):
 
     @staticmethod
     def _name(user: Actor | None) -> str:
-        if user is None:
-            return ""
-        if _is_deleted_account(user):
-            return str(_("deleted account"))
-        return user.get_full_name() or user.email or user.get_username()
+        return display_name(user)
 
     @property
     def actor_name(self) -> str:

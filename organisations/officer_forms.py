@@ -11,12 +11,13 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
 
 from . import services
-from .models import Accession, LegalForm
+from .models import Accession, LegalForm, OfficerPreference
 from .validators import validate_pdf_upload
 
 PDF_MAGIC = b"%PDF-"
@@ -245,7 +246,7 @@ class RejectForm(forms.Form):
         label=_("Reason for rejection"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": services.REASON_REQUIRED},
+        error_messages={"required": services.REASON_REQUIRED, "max_length": services.NOTE_TOO_LONG},
         help_text=_("The organisation receives the reason by e-mail."),
     )
 
@@ -265,3 +266,120 @@ class RejectForm(forms.Form):
         if not reason:
             raise forms.ValidationError(services.REASON_REQUIRED, code="required")
         return reason
+
+
+def _note_field(label, help_text, *, required: bool, required_message=None) -> forms.CharField:
+    error_messages = {"max_length": services.NOTE_TOO_LONG}
+    if required_message is not None:
+        error_messages["required"] = required_message
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=services.NOTE_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=error_messages,
+        help_text=help_text,
+    )
+
+
+class VerifyForm(forms.Form):
+    """The officer's optional note to the organisation when verifying."""
+
+    note = _note_field(
+        _("Note to the organisation (optional)"),
+        _("Shown to the organisation on the accession's page and in the e-mail."),
+        required=False,
+    )
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_action = action
+        self.helper.form_class = "officer-form"
+        self.helper.layout = Layout(
+            "note",
+            StrictButton(_("Verify the accession"), type="submit", css_class="btn-primary"),
+        )
+
+
+class QuestionForm(forms.Form):
+    """Ask the organisation for more information; the accession stays pending."""
+
+    question = _note_field(
+        _("Your question to the organisation"),
+        _(
+            "The organisation's representatives receive it by e-mail and answer on the "
+            "accession's page. The accession keeps waiting for your decision."
+        ),
+        required=True,
+        required_message=services.QUESTION_REQUIRED,
+    )
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_action = action
+        self.helper.form_class = "officer-form"
+        self.helper.layout = Layout(
+            "question",
+            StrictButton(
+                _("Ask for more information"), type="submit", css_class="btn-outline-primary"
+            ),
+        )
+
+
+class WorkMailForm(forms.Form):
+    """How the officer is told of new work."""
+
+    work_mail = forms.ChoiceField(
+        label=_("E-mail about new work"),
+        choices=[(value, capfirst(label)) for value, label in OfficerPreference.WorkMail.choices],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how you want to be told of new work."),
+            "invalid_choice": _("Choose one of the options shown."),
+        },
+        help_text=_(
+            "New accessions to verify, withdrawals, requests for access and organisations' "
+            "answers to your questions. The digest is sent once a day, with what came since the "
+            "last one, and not at all on a day with nothing new."
+        ),
+    )
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_action = action
+        self.helper.form_class = "officer-form"
+        self.helper.layout = Layout(
+            "work_mail",
+            StrictButton(_("Save"), type="submit", css_class="btn-outline-primary"),
+        )
+
+
+class InviteAdminForm(forms.Form):
+    """An officer invites a new admin to an organisation that has none left."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of the new admin"),
+        max_length=254,
+        help_text=_(
+            "For example the organisation's chair or secretary. The invitation is valid for 14 "
+            "days; the person becomes the organisation's admin when they accept it."
+        ),
+    )
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_action = action
+        self.helper.form_class = "officer-form"
+        self.helper.layout = Layout(
+            "email",
+            StrictButton(_("Invite as admin"), type="submit", css_class="btn-primary"),
+        )

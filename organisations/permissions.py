@@ -105,7 +105,24 @@ def can_decide_accession(user: AnyUser, accession: Accession) -> bool:
 
 
 def can_withdraw_accession(user: AnyUser, accession: Accession) -> bool:
+    """Withdrawing the whole organisation is for its admins, not every representative."""
+    return is_organisation_admin(user, accession.organisation)
+
+
+def can_answer_accession(user: AnyUser, accession: Accession) -> bool:
+    """Answering the municipality's question on an accession: any of its representatives."""
     return is_representative(user, accession.organisation)
+
+
+def can_ask_about_accession(user: AnyUser, accession: Accession) -> bool:
+    """Sending an accession back with a question: who may decide it."""
+    return can_decide_accession(user, accession)
+
+
+def can_invite_organisation_admin(user: AnyUser, organisation: Organisation) -> bool:
+    """The municipality's officers, for an organisation left without an admin (the service
+    refuses when it has one)."""
+    return is_officer_of(user, organisation.municipality_id)
 
 
 def can_record_accession(user: AnyUser, organisation: Organisation) -> bool:

@@ -30,6 +30,7 @@ from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
 from core.types import Actor
 
+from . import notifications
 from .models import (
     Accession,
     AccessionEvent,
@@ -38,11 +39,14 @@ from .models import (
     CouncilMembership,
     Invitation,
     MunicipalUnit,
+    OfficerNotice,
+    OfficerPreference,
     OfficerRole,
     Organisation,
     Representative,
     RepresentativeEvent,
 )
+from .selectors import open_question
 
 security_log = logging.getLogger("portal.security")
 
@@ -81,6 +85,26 @@ TOO_MANY_INVITATIONS_TO_ADDRESS = _(
     "This address has received as many invitations as it may in a day. Try again tomorrow."
 )
 NOTHING_TO_RECONFIRM = _("There is no accession to an earlier version to re-confirm.")
+# Notes, questions, answers and reasons that the organisation or the officer reads.
+NOTE_MAX_LENGTH = 2000
+NOTE_TOO_LONG = _("Write at most 2,000 characters.")
+QUESTION_REQUIRED = _("Write the question the organisation should answer.")
+ANSWER_REQUIRED = _("Write your answer to the municipality's question.")
+QUESTION_NOT_PENDING = _(
+    "Only an accession that waits for verification can be sent back with a question."
+)
+NO_OPEN_QUESTION = _("The municipality has no question waiting for an answer.")
+WITHDRAWAL_REASON_REQUIRED = _(
+    "Give the reason for withdrawing: the municipality is told, and it is kept in the history."
+)
+WITHDRAW_NEEDS_ADMIN = _(
+    "Only the organisation's admins can withdraw it from the agreement. Ask one of them, listed "
+    "below."
+)
+ORGANISATION_HAS_ADMIN = _(
+    "The organisation has an admin, who invites new representatives. An officer can invite an "
+    "admin only when the organisation has none left."
+)
 
 
 class DuplicateOrganisation(Exception):
@@ -143,6 +167,26 @@ def _record(
         getattr(actor, "pk", None),
         accession.organisation_id,
         accession.agreement_id,
+    )
+
+
+def _checked_text(text: str, *, field: str, required: Promise | None = None) -> str:
+    """A note, question, answer or reason, stripped; refused if empty (if required) or too long."""
+    text = text.strip()
+    if required is not None and not text:
+        raise ValidationError({field: required})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({field: NOTE_TOO_LONG})
+    return text
+
+
+def _tell_officers_pending(accession: Accession) -> None:
+    notifications.officers_notify(
+        organisation=accession.organisation,
+        kind=OfficerNotice.Kind.ACCESSION_PENDING,
+        template="officer_accession_pending",
+        context={"accession": accession},
+        path=accession.get_absolute_url(),
     )
 
 
@@ -349,6 +393,7 @@ def accession_sign(
         template="organisations/email/accession_signed",
         context={"accession": accession, "url": site_url(accession.get_absolute_url())},
     )
+    _tell_officers_pending(accession)
     return accession
 
 
@@ -391,8 +436,13 @@ def _lock_accession(accession: Accession) -> Accession:
 
 
 @transaction.atomic
-def accession_verify(*, accession: Accession, officer: Actor) -> Accession:
-    """An officer confirms that the signer may sign for the organisation."""
+def accession_verify(*, accession: Accession, officer: Actor, note: str = "") -> Accession:
+    """An officer confirms that the signer may sign for the organisation.
+
+    The optional ``note`` is shown to the organisation (on the accession's page and in the
+    e-mail) and kept in the event.
+    """
+    note = _checked_text(note, field="note")
     accession = _lock_accession(accession)
     if accession.status != Accession.Status.PENDING:
         raise ActionRefused(NOT_PENDING)
@@ -401,7 +451,7 @@ def accession_verify(*, accession: Accession, officer: Actor) -> Accession:
     accession.decided_at = timezone.now()
     accession.decided_by = officer
     accession.save(update_fields=["status", "decided_at", "decided_by"])
-    _record(accession, AccessionEvent.Action.VERIFIED, officer, before)
+    _record(accession, AccessionEvent.Action.VERIFIED, officer, before, note=note)
     if accession.replaces is not None:
         old = _lock_accession(accession.replaces)
         if old.status == Accession.Status.ACTIVE:
@@ -412,15 +462,19 @@ def accession_verify(*, accession: Accession, officer: Actor) -> Accession:
     send_templated_mail(
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_verified",
-        context={"accession": accession, "url": site_url(accession.get_absolute_url())},
+        context={
+            "accession": accession,
+            "note": note,
+            "url": site_url(accession.get_absolute_url()),
+        },
     )
     return accession
 
 
 @transaction.atomic
 def accession_reject(*, accession: Accession, officer: Actor, reason: str) -> Accession:
-    if not reason.strip():
-        raise ValidationError({"reason": REASON_REQUIRED})
+    """An officer rejects a pending accession; the reason is the note shown to the organisation."""
+    reason = _checked_text(reason, field="reason", required=REASON_REQUIRED)
     accession = _lock_accession(accession)
     if accession.status != Accession.Status.PENDING:
         raise ActionRefused(NOT_PENDING)
@@ -449,8 +503,12 @@ def _withdraw(accession: Accession, user: Actor, reason: str) -> None:
 
 
 @transaction.atomic
-def accession_withdraw(*, accession: Accession, user: Actor, reason: str = "") -> Accession:
-    """The organisation leaves the agreement. It leaves the public register; history stays."""
+def accession_withdraw(*, accession: Accession, user: Actor, reason: str) -> Accession:
+    """The organisation leaves the agreement. It leaves the public register; history stays.
+
+    The reason is required: the municipality's officers are told of the withdrawal with it.
+    """
+    reason = _checked_text(reason, field="reason", required=WITHDRAWAL_REASON_REQUIRED)
     accession = _lock_accession(accession)
     if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
         raise ActionRefused(NOT_OPEN)
@@ -465,6 +523,59 @@ def accession_withdraw(*, accession: Accession, user: Actor, reason: str = "") -
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_withdrawn",
         context={"accession": accession, "url": site_url(accession.get_absolute_url())},
+    )
+    notifications.officers_notify(
+        organisation=accession.organisation,
+        kind=OfficerNotice.Kind.WITHDRAWN,
+        template="officer_accession_withdrawn",
+        context={"accession": accession, "by": _actor_label(user)},
+        path=accession.get_absolute_url(),
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_request_information(
+    *, accession: Accession, officer: Actor, question: str
+) -> Accession:
+    """Send a pending accession back to the organisation with the officer's question.
+
+    The accession stays pending; the question is an event, shown to the organisation's
+    representatives on the accession's page and e-mailed to them, until they answer it
+    (``accession_answer``).
+    """
+    question = _checked_text(question, field="question", required=QUESTION_REQUIRED)
+    accession = _lock_accession(accession)
+    if accession.status != Accession.Status.PENDING:
+        raise ActionRefused(QUESTION_NOT_PENDING)
+    _record(accession, AccessionEvent.Action.INFO_REQUESTED, officer, _state(accession), question)
+    send_templated_mail(
+        to=_organisation_addresses(accession.organisation),
+        template="organisations/email/accession_information_requested",
+        context={
+            "accession": accession,
+            "question": question,
+            "url": site_url(accession.get_absolute_url()),
+        },
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_answer(*, accession: Accession, user: Actor, answer: str) -> Accession:
+    """A representative answers the officer's open question; the officers are told."""
+    answer = _checked_text(answer, field="answer", required=ANSWER_REQUIRED)
+    accession = _lock_accession(accession)
+    question = open_question(accession)
+    if question is None:
+        raise ActionRefused(NO_OPEN_QUESTION)
+    _record(accession, AccessionEvent.Action.INFO_GIVEN, user, _state(accession), answer)
+    notifications.officers_notify(
+        organisation=accession.organisation,
+        kind=OfficerNotice.Kind.INFORMATION_GIVEN,
+        template="officer_information_given",
+        context={"accession": accession, "question": question.note, "answer": answer},
+        path=accession.get_absolute_url(),
     )
     return accession
 
@@ -494,6 +605,7 @@ def accession_reconfirm(*, accession: Accession, user: Actor, signature: Signatu
         template="organisations/email/accession_signed",
         context={"accession": new, "url": site_url(new.get_absolute_url())},
     )
+    _tell_officers_pending(new)
     return new
 
 
@@ -679,6 +791,24 @@ def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
 
 
 @transaction.atomic
+def organisation_invite_admin(
+    *, organisation: Organisation, actor: Actor, email: str
+) -> Invitation:
+    """An officer invites a new admin to an organisation that has none left.
+
+    The organisation's own admins invite everyone else; the municipality's officer steps in only
+    when no current representative is an admin (the last one deleted their account, say). The
+    invitation is sent and recorded as any other (``invitation_send``), with the officer as actor.
+    """
+    _lock_organisation(organisation)
+    if _admin_count(organisation):
+        raise ActionRefused(ORGANISATION_HAS_ADMIN)
+    return invitation_send(
+        organisation=organisation, actor=actor, email=email, role=Representative.Role.ADMIN
+    )
+
+
+@transaction.atomic
 def representative_add(
     *, organisation: Organisation, user: Actor, role: str, actor: Actor
 ) -> Representative:
@@ -775,6 +905,13 @@ def access_request_create(
             template="organisations/email/access_request",
             context={"request": request, "url": url},
         )
+        notifications.officers_notify(
+            organisation=organisation,
+            kind=OfficerNotice.Kind.ACCESS_REQUESTED,
+            template="officer_access_request",
+            context={"request": request, "has_admin": admins.exists()},
+            path=reverse("organisations:edit", kwargs={"pk": organisation.pk}),
+        )
     return request
 
 
@@ -825,6 +962,19 @@ def access_request_decide(
     return access_request
 
 
+# --- Officers' preferences ---------------------------------------------------------------------
+
+
+def officer_preference_set(*, user: Actor, work_mail: str) -> OfficerPreference:
+    """How the officer hears of new work: an e-mail for each, or the daily digest."""
+    if work_mail not in OfficerPreference.WorkMail.values:
+        raise ValidationError({"work_mail": _("Choose how you want to be told of new work.")})
+    preference, _created = OfficerPreference.objects.update_or_create(
+        user=user, defaults={"work_mail": work_mail}
+    )
+    return preference
+
+
 # --- Personal data ------------------------------------------------------------------------------
 
 
@@ -864,6 +1014,9 @@ def user_personal_data(*, user: Actor) -> dict[str, object]:
             for a in user.signed_accessions.select_related("organisation", "agreement")
         ],
         "officer_roles": [str(r) for r in user.officer_roles.select_related("municipality")],
+        "officer_work_mail": OfficerPreference.objects.filter(user=user)
+        .values_list("work_mail", flat=True)
+        .first(),
         "council_memberships": [
             str(m) for m in user.council_memberships.select_related("agreement")
         ],

@@ -63,6 +63,7 @@ urlpatterns = [
     path("anslutningar/<int:pk>/protokoll.pdf", accessions.accession_minutes, name="minutes"),
     path("anslutningar/<int:pk>/uttrade/", accessions.accession_withdraw, name="withdraw"),
     path("anslutningar/<int:pk>/bekrafta/", accessions.accession_reconfirm, name="reconfirm"),
+    path("anslutningar/<int:pk>/svara/", accessions.accession_answer, name="answer"),
     # Municipal officers' workspace (views/officer.py).
     path("handlaggare/", officer.queue, name="officer"),
     path("handlaggare/organisationer/", officer.organisations, name="officer-organisations"),
@@ -78,6 +79,13 @@ urlpatterns = [
     ),
     path("anslutningar/<int:pk>/verifiera/", officer.verify, name="verify"),
     path("anslutningar/<int:pk>/avvisa/", officer.reject, name="reject"),
+    path("anslutningar/<int:pk>/fraga/", officer.request_information, name="request-information"),
+    path("handlaggare/e-post/", officer.work_mail, name="officer-work-mail"),
+    path(
+        "handlaggare/organisationer/<int:pk>/bjud-in-admin/",
+        officer.invite_admin,
+        name="invite-admin",
+    ),
     # The user's own data (views/account.py).
     path("konto/mina-uppgifter/", account.my_data, name="my-data"),
     path("konto/mina-uppgifter.json", account.my_data_json, name="my-data-json"),

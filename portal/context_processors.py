@@ -27,13 +27,20 @@ def navigation(request):
     """What the main menu shows for the visitor's roles.
 
     Lazy, so that a page that does not show the menu entry (or an anonymous visitor) costs no
-    query; a logged-in visitor's page costs one, whatever else the page lists.
+    query; a logged-in visitor's page costs one, whatever else the page lists: whether they are
+    an officer and what waits for them (``organisations.selectors.officer_work``).
     """
-    from organisations.permissions import is_officer
+    from organisations.selectors import OfficerWork, officer_work
 
     user = getattr(request, "user", None)
 
-    def _is_officer() -> bool:
-        return bool(user is not None and user.is_authenticated and is_officer(user))
+    def _work() -> OfficerWork:
+        if user is None or not user.is_authenticated:
+            return OfficerWork(is_officer=False, accessions=0, access_requests=0)
+        return officer_work(user)
 
-    return {"nav_is_officer": SimpleLazyObject(_is_officer)}
+    work = SimpleLazyObject(_work)
+    return {
+        "nav_officer_work": work,
+        "nav_is_officer": SimpleLazyObject(lambda: work.is_officer),
+    }

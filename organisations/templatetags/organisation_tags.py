@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 
 from agreements.models import Agreement, AgreementVersion
 
-from ..models import Accession
+from ..models import Accession, display_name
 
 register = template.Library()
 
@@ -88,3 +88,13 @@ def _one_per_organisation(accessions) -> list[Accession]:
             seen.add(accession.organisation_id)
             first.append(accession)
     return first
+
+
+@register.filter
+def person(user) -> str:
+    """A person as every page names them: ``{{ accession.signed_by|person }}``.
+
+    The name, else the e-mail address; "deleted account" ("raderat konto") for a deleted account,
+    never its anonymised address (``organisations.models.display_name``).
+    """
+    return display_name(user)

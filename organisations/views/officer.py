@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +22,16 @@ from core.types import AuthenticatedHttpRequest
 
 from .. import permissions, services
 from ..decorators import officer_required
-from ..models import Accession, Organisation
+from ..models import Accession, AccessionEvent, AccessRequest, OfficerPreference, Organisation
 from ..officer_forms import (
+    InviteAdminForm,
     OrganisationFilterForm,
     OrganisationStatus,
+    QuestionForm,
     RecordAccessionForm,
     RejectForm,
+    VerifyForm,
+    WorkMailForm,
 )
 
 PAGE_SIZE = 50
@@ -51,9 +55,19 @@ def _refused(request: HttpRequest, message, accession: Accession | None = None, 
     )
 
 
+def _last_question_step() -> Subquery:
+    """The latest of "more information asked for" and "given" on the accession, if any."""
+    steps = [AccessionEvent.Action.INFO_REQUESTED, AccessionEvent.Action.INFO_GIVEN]
+    return Subquery(
+        AccessionEvent.objects.filter(accession=OuterRef("pk"), action__in=steps)
+        .order_by("-at", "-pk")
+        .values("action")[:1]
+    )
+
+
 @require_safe
 @officer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accessions signed online and waiting for verification in the officer's municipalities,
     oldest first, with counts of the municipalities' accessions by status."""
     ids = _municipality_ids(request)
@@ -61,6 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     pending = (
         accessions.filter(status=Accession.Status.PENDING)
         .select_related("organisation", "agreement", "version")
+        .annotate(last_question_step=_last_question_step())
         .order_by("signed_at", "pk")
     )
     counts = accessions.aggregate(
@@ -69,12 +84,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         withdrawn=Count("pk", filter=Q(status=Accession.Status.WITHDRAWN)),
     )
     page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_requests = (
+        AccessRequest.objects.filter(
+            status=AccessRequest.Status.PENDING, organisation__municipality_id__in=ids
+        )
+        .select_related("organisation", "user")
+        .order_by("created_at", "pk")
+    )
     return render(
         request,
         "organisations/officer/queue.html",
         {
             "page": page,
             "counts": counts,
+            "access_requests": access_requests[:PAGE_SIZE],
+            "work_mail_form": _work_mail_form(request),
             "municipalities": Municipality.objects.filter(pk__in=ids),
             "to_reconfirm": [
                 (agreement, len(services.accessions_to_reconfirm(agreement=agreement)))
@@ -82,6 +106,34 @@ def queue(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _work_mail_form(request: AuthenticatedHttpRequest, data=None) -> WorkMailForm:
+    preference = OfficerPreference.objects.filter(user=request.user).first()
+    initial = preference.work_mail if preference else OfficerPreference.WorkMail.EACH
+    return WorkMailForm(
+        data,
+        initial={"work_mail": initial},
+        action=reverse("organisations:officer-work-mail"),
+    )
+
+
+@require_POST
+@officer_required
+def work_mail(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The officer chooses an e-mail for each new piece of work or one daily digest."""
+    _municipality_ids(request)
+    form = _work_mail_form(request, request.POST)
+    if not form.is_valid():
+        return render(request, "organisations/officer/work_mail.html", {"form": form}, status=400)
+    preference = services.officer_preference_set(
+        user=request.user, work_mail=form.cleaned_data["work_mail"]
+    )
+    if preference.work_mail == OfficerPreference.WorkMail.DIGEST:
+        messages.success(request, _("You will get one e-mail a day with what is new."))
+    else:
+        messages.success(request, _("You will get an e-mail for each new piece of work."))
+    return redirect("organisations:officer")
 
 
 @require_POST
@@ -254,10 +306,22 @@ def _accession_to_decide(request: HttpRequest, pk: int) -> Accession:
 @officer_required
 def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The officer confirms that the signer may sign for the organisation; the accession becomes
-    active and the organisation is told by e-mail."""
+    active and the organisation is told by e-mail, with the officer's note if there is one."""
     accession = _accession_to_decide(request, pk)
+    form = VerifyForm(request.POST, action=reverse("organisations:verify", kwargs={"pk": pk}))
+    if accession.status != Accession.Status.PENDING:
+        return _refused(request, services.NOT_PENDING, accession)
+    if not form.is_valid():
+        return render(
+            request,
+            "organisations/officer/decide.html",
+            {"accession": accession, "form": form, "kind": "verify"},
+            status=400,
+        )
     try:
-        services.accession_verify(accession=accession, officer=request.user)
+        services.accession_verify(
+            accession=accession, officer=request.user, note=form.cleaned_data["note"]
+        )
     except services.ActionRefused as exc:
         return _refused(request, exc.message, accession)
     messages.success(
@@ -301,3 +365,72 @@ def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {"accession": accession, "form": form},
         status=400,
     )
+
+
+@require_POST
+@officer_required
+def request_information(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Send a pending accession back to the organisation with a question; it stays pending."""
+    accession = _accession_to_decide(request, pk)
+    if not permissions.can_ask_about_accession(request.user, accession):
+        raise PermissionDenied
+    form = QuestionForm(
+        request.POST, action=reverse("organisations:request-information", kwargs={"pk": pk})
+    )
+    if accession.status != Accession.Status.PENDING:
+        return _refused(request, services.QUESTION_NOT_PENDING, accession)
+    if form.is_valid():
+        try:
+            services.accession_request_information(
+                accession=accession, officer=request.user, question=form.cleaned_data["question"]
+            )
+        except services.ActionRefused as exc:
+            return _refused(request, exc.message, accession)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your question has been sent to %(name)s. The accession waits for their "
+                    "answer and your decision."
+                )
+                % {"name": accession.organisation.name},
+            )
+            return redirect(accession)
+    return render(
+        request,
+        "organisations/officer/decide.html",
+        {"accession": accession, "form": form, "kind": "question"},
+        status=400,
+    )
+
+
+@require_POST
+@officer_required
+def invite_admin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Invite a new admin to an organisation of the officer's municipality that has none left."""
+    organisation = get_object_or_404(Organisation.objects.select_related("municipality"), pk=pk)
+    if not permissions.can_invite_organisation_admin(request.user, organisation):
+        raise PermissionDenied
+    form = InviteAdminForm(
+        request.POST, action=reverse("organisations:invite-admin", kwargs={"pk": pk})
+    )
+    context = {"organisation": organisation, "form": form}
+    if not form.is_valid():
+        return render(request, "organisations/officer/invite_admin.html", context, status=400)
+    try:
+        invitation = services.organisation_invite_admin(
+            organisation=organisation, actor=request.user, email=form.cleaned_data["email"]
+        )
+    except services.ActionRefused as exc:
+        context["refusal"] = exc.message
+        return render(
+            request, "organisations/officer/invite_admin.html", context, status=exc.status
+        )
+    messages.success(
+        request,
+        _("%(email)s has been invited to become the admin of %(name)s.")
+        % {"email": invitation.email, "name": organisation.name},
+    )
+    return redirect("organisations:edit", pk=organisation.pk)

@@ -11,6 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -254,17 +255,24 @@ def test_unknown_accession_is_404(officer_client):
     assert officer_client.post(reverse("organisations:reject", args=[999999])).status_code == 404
 
 
-def test_decision_include_posts_both_forms_with_csrf(rf, officer):
+def test_decision_include_posts_the_three_forms_with_csrf(rf, officer):
     accession = _pending()
     request = rf.get("/")
     request.user = officer
+    response = Client()
+    response.force_login(officer)
+    page = response.get(reverse("organisations:accession", args=[accession.pk]))
+    forms = {name: page.context[name] for name in ("verify_form", "question_form", "reject_form")}
     html = render_to_string(
-        "organisations/includes/officer_decision.html", {"accession": accession}, request=request
+        "organisations/includes/officer_decision.html",
+        {"accession": accession, **forms},
+        request=request,
     )
-    assert html.count("csrfmiddlewaretoken") == 2
+    assert html.count("csrfmiddlewaretoken") == 3
     assert f'action="{reverse("organisations:verify", args=[accession.pk])}"' in html
+    assert f'action="{reverse("organisations:request-information", args=[accession.pk])}"' in html
     assert f'action="{reverse("organisations:reject", args=[accession.pk])}"' in html
-    assert 'name="reason"' in html
+    assert 'name="reason"' in html and 'name="note"' in html and 'name="question"' in html
     assert "required" in html
     assert "<button" in html
 

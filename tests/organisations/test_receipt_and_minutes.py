@@ -101,10 +101,12 @@ def test_the_whole_life_cycle_through_the_pages(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("organisations:withdraw", kwargs={"pk": accession.pk}), {"reason": "Slut."}
+            reverse("organisations:withdraw", kwargs={"pk": accession.pk}),
+            {"reason": "Slut.", "confirmed": "on"},
         )
     assert response.status_code == 302
-    assert len(mailoutbox) == 3
+    assert len(mailoutbox) == 4  # the organisation's, and the officer's of the withdrawal
+    assert mailoutbox[-1].to == [officer.email]
     accession.refresh_from_db()
     assert accession.status == Accession.Status.WITHDRAWN
     assert list(accession.events.values_list("action", flat=True)) == [

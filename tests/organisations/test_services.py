@@ -128,20 +128,21 @@ def test_sign_verify_withdraw_life_cycle(rep, officer, django_capture_on_commit_
     assert accession.signed_by_email == rep.user.email
     assert accession.version == goteborg_version()
     assert rep.organisation.name in accession.declaration_text
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the organisation's receipt, and the officer's notice
+    assert mail.outbox[1].to == [officer.email]
 
     with django_capture_on_commit_callbacks(execute=True):
         services.accession_verify(accession=accession, officer=officer)
     accession.refresh_from_db()
     assert accession.status == Accession.Status.ACTIVE
     assert accession.decided_by == officer
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         services.accession_withdraw(accession=accession, user=rep.user, reason="Vi lägger ned.")
     accession.refresh_from_db()
     assert accession.status == Accession.Status.WITHDRAWN
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 5  # the organisation is told, and so is the officer
 
     events = list(accession.events.values_list("action", "actor", "before", "after"))
     assert [e[0] for e in events] == ["signed", "verified", "withdrawn"]

@@ -339,6 +339,9 @@ def test_officers_of_the_municipality_get_the_decision_forms_on_a_pending_access
 # --- Withdrawing ----------------------------------------------------------------------------
 
 
+WITHDRAWAL = {"reason": "Vi lägger ner.", "confirmed": "on"}
+
+
 def withdraw_url(accession) -> str:
     return reverse("organisations:withdraw", kwargs={"pk": accession.pk})
 
@@ -350,7 +353,7 @@ def test_withdrawing_keeps_the_accession_and_adds_an_event(
     client.force_login(rep.user)
     assert client.get(withdraw_url(accession)).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(withdraw_url(accession), {"reason": "Vi lägger ner."})
+        response = client.post(withdraw_url(accession), WITHDRAWAL)
     assert response.status_code == 302
     assert response.url == accession_url(accession)
     accession.refresh_from_db()
@@ -361,7 +364,7 @@ def test_withdrawing_keeps_the_accession_and_adds_an_event(
     assert event.actor == rep.user
     assert len(mailoutbox) == 1
     # Withdrawing again is a conflict, and changes nothing.
-    response = client.post(withdraw_url(accession), {"reason": ""})
+    response = client.post(withdraw_url(accession), WITHDRAWAL)
     assert response.status_code == 409
     assert str(services.NOT_OPEN) in response.content.decode()
     assert accession.events.count() == 1
@@ -371,7 +374,7 @@ def test_withdrawing_keeps_the_accession_and_adds_an_event(
 def test_a_pending_accession_can_be_withdrawn(client, rep):
     accession = AccessionFactory(organisation=rep.organisation, status=Accession.Status.PENDING)
     client.force_login(rep.user)
-    assert client.post(withdraw_url(accession), {}).status_code == 302
+    assert client.post(withdraw_url(accession), WITHDRAWAL).status_code == 302
     accession.refresh_from_db()
     assert accession.status == Accession.Status.WITHDRAWN
 
@@ -393,7 +396,7 @@ def test_withdrawing_refuses_outsiders(client, rep):
 def test_after_withdrawing_the_organisation_can_sign_again(client, rep):
     accession = AccessionFactory(organisation=rep.organisation)
     client.force_login(rep.user)
-    client.post(withdraw_url(accession), {})
+    client.post(withdraw_url(accession), WITHDRAWAL)
     response = client.post(sign_url(rep.organisation), signature())
     assert response.status_code == 302
     assert Accession.objects.filter(organisation=rep.organisation).count() == 2

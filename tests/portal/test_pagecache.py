@@ -67,7 +67,7 @@ def test_a_withdrawal_leaves_the_register_and_the_organisation_page_at_once(clie
     accession = _record(organisation, mfa_officer("goteborg"))
     assert "Avgången" in client.get("/organisationer/").content.decode()
     assert client.get(f"/organisationer/{organisation.pk}/").status_code == 200
-    services.accession_withdraw(accession=accession, user=None, reason="")
+    services.accession_withdraw(accession=accession, user=None, reason="Vi slutar.")
     assert "Avgången" not in client.get("/organisationer/").content.decode()
     assert client.get(f"/organisationer/{organisation.pk}/").status_code == 404
 

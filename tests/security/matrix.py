@@ -262,12 +262,22 @@ SELFSERVICE_ROWS = [
         private(others=405),
         mfa="GET",
     ),
+    # Withdrawing is for the organisation's admins: a plain representative is told why not, and
+    # who can (403); an empty POST lacks the reason and the confirmation (400).
     Row(
         "organisations:withdraw",
         _r("organisations:withdraw", "accession_a"),
-        private(**OF_A),
-        private(representative_a=302, organisation_admin=302),  # the reason is optional
+        private(organisation_admin=200),
+        private(organisation_admin=400),
         mfa="GET",
+    ),
+    # Answering the municipality's question: A's accession has none open (409, before the form).
+    Row(
+        "organisations:answer",
+        _r("organisations:answer", "accession_a"),
+        READ_ONLY,
+        private(**dict.fromkeys(OF_A, 409)),
+        mfa="POST",
     ),
     Row(
         "organisations:reconfirm",
@@ -324,6 +334,27 @@ OFFICER_ROWS = [
         _r("organisations:reject", "accession_b"),
         READ_ONLY,
         private(officer_x=400),  # a rejection needs a reason
+        mfa="POST",
+    ),
+    Row(
+        "organisations:request-information",
+        _r("organisations:request-information", "accession_b"),
+        READ_ONLY,
+        private(officer_x=400),  # a question is needed
+        mfa="POST",
+    ),
+    Row(
+        "organisations:officer-work-mail",
+        _r("organisations:officer-work-mail"),
+        READ_ONLY,
+        private(officer_x=400, officer_y=400),  # a choice is needed
+        mfa="POST",
+    ),
+    Row(
+        "organisations:invite-admin",
+        _r("organisations:invite-admin", "org_a"),
+        READ_ONLY,
+        private(officer_x=400),  # an address is needed (and A has an admin: 409 with one)
         mfa="POST",
     ),
 ]

@@ -52,8 +52,19 @@ from agreements.models import Agreement, Municipality
 from followup.forms import cycle_initial
 from followup.models import Cycle, Evaluation, Question
 from followup.report_forms import SECTION_LABELS
-from organisations.models import Accession, ActivityArea, Organisation, Representative
-from tests.factories import OrganisationFactory, RepresentativeFactory, valid_organisation_number
+from organisations.models import (
+    Accession,
+    AccessionEvent,
+    ActivityArea,
+    Organisation,
+    Representative,
+)
+from tests.factories import (
+    AccessionFactory,
+    OrganisationFactory,
+    RepresentativeFactory,
+    valid_organisation_number,
+)
 
 from . import hostile as h
 from .matrix import ROWS
@@ -83,6 +94,8 @@ WRITTEN_APPS = (
 @dataclass
 class Extra:
     org_d: int
+    asked_accession: int  # pending, with the officer's question open (organisation E)
+    org_without_admin: int  # organisation F: a plain representative, no admin left
     scale_question: int
     count_question: int
     text_question: int
@@ -94,6 +107,17 @@ def build_extra(world: World) -> Extra:
     org_d = OrganisationFactory(name="Inmatningsföreningen D")
     admin = get_user_model().objects.get(pk=world.users["organisation_admin"].pk)
     RepresentativeFactory(organisation=org_d, user=admin, role=Representative.Role.ADMIN)
+    org_e = OrganisationFactory(name="Inmatningsföreningen E")
+    RepresentativeFactory(organisation=org_e, user=admin, role=Representative.Role.ADMIN)
+    asked = AccessionFactory(organisation=org_e, status=Accession.Status.PENDING)
+    AccessionEvent.objects.create(
+        accession=asked,
+        action=AccessionEvent.Action.INFO_REQUESTED,
+        actor=world.users["officer_x"],
+        note="Skicka gärna styrelseprotokollet.",
+    )
+    org_f = OrganisationFactory(name="Inmatningsföreningen F")
+    RepresentativeFactory(organisation=org_f, role=Representative.Role.REPRESENTATIVE)
     report_questions = list(
         Cycle.objects.get(pk=world.open_cycle).questions.order_by("order", "pk")
     )
@@ -121,6 +145,8 @@ def build_extra(world: World) -> Extra:
     }
     return Extra(
         org_d=org_d.pk,
+        asked_accession=asked.pk,
+        org_without_admin=org_f.pk,
         scale_question=first(Question.AnswerKind.SCALE),
         count_question=first(Question.AnswerKind.COUNT),
         text_question=first(Question.AnswerKind.TEXT),
@@ -567,9 +593,17 @@ FORM_CASES = [
         "organisations:withdraw",
         "organisation_admin",
         _url("organisations:withdraw", "accession_a"),
-        lambda w: {"reason": "Styrelsen har beslutat det."},
-        lambda w: {"reason": h.optional_text(2000)},
+        lambda w: {"reason": "Styrelsen har beslutat det.", "confirmed": "on"},
+        lambda w: {"reason": h.required_text(2000), "confirmed": falsy()},
         forms=("organisations.forms.WithdrawForm",),
+    ),
+    FormCase(
+        "organisations:answer",
+        "organisation_admin",
+        _url("organisations:answer", "extra.asked_accession"),
+        lambda w: {"answer": "Protokollet är nu bifogat."},
+        lambda w: {"answer": h.required_text(2000)},
+        forms=("organisations.forms.AnswerForm",),
     ),
     FormCase(
         "organisations:representative-invite",
@@ -624,6 +658,38 @@ FORM_CASES = [
         lambda w: {"reason": "Underskriften saknas."},
         lambda w: {"reason": h.required_text(2000)},
         forms=("organisations.officer_forms.RejectForm",),
+    ),
+    FormCase(
+        "organisations:verify",
+        "officer_x",
+        _url("organisations:verify", "accession_b"),
+        lambda w: {"note": "Firmateckningen är kontrollerad."},
+        lambda w: {"note": h.optional_text(2000)},
+        forms=("organisations.officer_forms.VerifyForm",),
+    ),
+    FormCase(
+        "organisations:request-information",
+        "officer_x",
+        _url("organisations:request-information", "accession_b"),
+        lambda w: {"question": "Vem är föreningens firmatecknare?"},
+        lambda w: {"question": h.required_text(2000)},
+        forms=("organisations.officer_forms.QuestionForm",),
+    ),
+    FormCase(
+        "organisations:officer-work-mail",
+        "officer_x",
+        _url("organisations:officer-work-mail"),
+        lambda w: {"work_mail": "digest"},
+        lambda w: {"work_mail": h.not_a_choice(["each", "digest"])},
+        forms=("organisations.officer_forms.WorkMailForm",),
+    ),
+    FormCase(
+        "organisations:invite-admin",
+        "officer_x",
+        _url("organisations:invite-admin", "extra.org_without_admin"),
+        lambda w: {"email": "ny-ordforande@example.se"},
+        lambda w: {"email": h.not_an_email()},
+        forms=("organisations.officer_forms.InviteAdminForm",),
     ),
     FormCase(
         "organisations:delete-account",
@@ -1104,7 +1170,6 @@ def test_every_form_of_the_portal_has_a_case():
 # change their answer (test_actions_without_input_ignore_junk_fields).
 ACTIONS_WITHOUT_INPUT = {
     "organisations:invite-reconfirm": "officer_x",
-    "organisations:verify": "officer_x",
     "organisations:reconfirm": "organisation_admin",
     "organisations:invitation": None,
     "followup:cycle-open": "officer_x",

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion
 from core.forms import add_service_errors
@@ -17,8 +18,10 @@ from core.pdf import render_pdf
 
 from ... import permissions, services
 from ...decorators import mfa_required
-from ...forms import SignatureForm, WithdrawForm
-from ...models import Accession, Organisation
+from ...forms import AnswerForm, SignatureForm, WithdrawForm
+from ...models import Accession, AccessionEvent, Organisation, Representative
+from ...officer_forms import QuestionForm, RejectForm, VerifyForm
+from ...selectors import open_question
 from .common import OPEN_STATUSES, needs_reconfirmation, posted_data, posted_files
 
 # Everything an accession page, receipt or form shows of the accession, in one query.
@@ -135,6 +138,25 @@ def _events(accession: Accession):
     return accession.events.select_related("actor").order_by("at", "pk")
 
 
+def _admins(organisation: Organisation) -> list[Representative]:
+    """Who may withdraw the organisation: named to a representative who may not."""
+    return list(
+        organisation.representatives.current().admins().select_related("user").order_by("pk")
+    )
+
+
+def _municipality_notes(events: list[AccessionEvent]) -> list[AccessionEvent]:
+    """The officers' words to the organisation: a note on verifying, the reason for rejecting,
+    and every question with its answer, oldest first."""
+    shown = (
+        AccessionEvent.Action.VERIFIED,
+        AccessionEvent.Action.REJECTED,
+        AccessionEvent.Action.INFO_REQUESTED,
+        AccessionEvent.Action.INFO_GIVEN,
+    )
+    return [event for event in events if event.action in shown and event.note]
+
+
 @mfa_required
 @require_safe
 def accession_detail(request, pk: int):
@@ -146,27 +168,102 @@ def accession_detail(request, pk: int):
     current = accession.agreement.current_version
     replaced_by = Accession.objects.filter(replaces=accession).select_related("version").first()
     reconfirmation_open = replaced_by is not None and replaced_by.status in OPEN_STATUSES
+    events = list(_events(accession))
+    question = open_question(accession)
+    can_withdraw = permissions.can_withdraw_accession(request.user, accession)
+    show_decision = (
+        permissions.can_decide_accession(request.user, accession)
+        and accession.status == Accession.Status.PENDING
+    )
+    decision_forms = {}
+    if show_decision:
+        decision_forms = {
+            "verify_form": VerifyForm(
+                action=reverse("organisations:verify", kwargs={"pk": accession.pk})
+            ),
+            "question_form": QuestionForm(
+                action=reverse("organisations:request-information", kwargs={"pk": accession.pk})
+            ),
+            "reject_form": RejectForm(
+                action=reverse("organisations:reject", kwargs={"pk": accession.pk})
+            ),
+        }
     return render(
         request,
         "organisations/accession_detail.html",
         {
             "accession": accession,
             "organisation": accession.organisation,
-            "events": _events(accession),
+            "events": events,
+            # The open question is shown on its own, with the answer form.
+            "municipality_notes": [
+                event for event in _municipality_notes(events) if event != question
+            ],
+            "open_question": question,
+            "answer_form": AnswerForm(
+                action=reverse("organisations:answer", kwargs={"pk": accession.pk})
+            )
+            if question is not None and permissions.can_answer_accession(request.user, accession)
+            else None,
             "current_version": current,
             "replaced_by": replaced_by,
             "is_representative": is_representative,
-            "can_withdraw": permissions.can_withdraw_accession(request.user, accession)
-            and accession.status in OPEN_STATUSES,
+            "can_withdraw": can_withdraw and accession.status in OPEN_STATUSES,
+            "withdraw_admins": _admins(accession.organisation)
+            if is_representative and not can_withdraw and accession.status in OPEN_STATUSES
+            else None,
             "can_reconfirm": is_representative
             and needs_reconfirmation(accession, current)
             and not reconfirmation_open,
             "can_sign_again": is_representative
             and accession.status in (Accession.Status.REJECTED, Accession.Status.WITHDRAWN),
-            "show_decision": permissions.can_decide_accession(request.user, accession)
-            and accession.status == Accession.Status.PENDING,
+            "show_decision": show_decision,
+            **decision_forms,
         },
     )
+
+
+@require_POST
+@mfa_required
+def accession_answer(request, pk: int):
+    """A representative answers the municipality's question; the accession stays pending and
+    the officers are told."""
+    accession = _accession(pk)
+    if not permissions.can_answer_accession(request.user, accession):
+        raise PermissionDenied
+    form = AnswerForm(
+        request.POST, action=reverse("organisations:answer", kwargs={"pk": accession.pk})
+    )
+    question = open_question(accession)
+    context: dict[str, object] = {
+        "accession": accession,
+        "organisation": accession.organisation,
+        "question": question,
+        "form": form,
+        "refusal": None if question is not None else services.NO_OPEN_QUESTION,
+    }
+    if question is None:
+        return render(request, "organisations/accession_answer.html", context, status=409)
+    if not form.is_valid():
+        return render(request, "organisations/accession_answer.html", context, status=400)
+    try:
+        services.accession_answer(
+            accession=accession, user=request.user, answer=form.cleaned_data["answer"]
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return render(request, "organisations/accession_answer.html", context, status=400)
+    except services.ActionRefused as exc:
+        context["refusal"] = exc.message
+        return render(request, "organisations/accession_answer.html", context, status=409)
+    messages.success(
+        request,
+        _(
+            "Thank you! Your answer has been sent to the municipality. The accession waits for "
+            "its decision."
+        ),
+    )
+    return redirect(accession)
 
 
 @mfa_required
@@ -223,7 +320,21 @@ def accession_withdraw(request, pk: int):
     """The organisation leaves the agreement. The accession and its history are kept."""
     accession = _accession(pk)
     if not permissions.can_withdraw_accession(request.user, accession):
-        raise PermissionDenied
+        if not permissions.is_representative(request.user, accession.organisation):
+            raise PermissionDenied
+        # A representative who is not an admin: say why not, and who can (403, nothing done).
+        return render(
+            request,
+            "organisations/withdraw.html",
+            {
+                "accession": accession,
+                "organisation": accession.organisation,
+                "form": None,
+                "refusal": services.WITHDRAW_NEEDS_ADMIN,
+                "admins": _admins(accession.organisation),
+            },
+            status=403,
+        )
     form = WithdrawForm(posted_data(request))
     context: dict[str, object] = {
         "accession": accession,
@@ -232,12 +343,17 @@ def accession_withdraw(request, pk: int):
         "refusal": None if accession.status in OPEN_STATUSES else services.NOT_OPEN,
     }
     if request.method == "POST":
+        if context["refusal"] is not None:
+            return render(request, "organisations/withdraw.html", context, status=409)
         if not form.is_valid():
             return render(request, "organisations/withdraw.html", context, status=400)
         try:
             services.accession_withdraw(
                 accession=accession, user=request.user, reason=form.cleaned_data["reason"]
             )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return render(request, "organisations/withdraw.html", context, status=400)
         except services.ActionRefused as exc:
             context["refusal"] = exc.message
             return render(request, "organisations/withdraw.html", context, status=409)

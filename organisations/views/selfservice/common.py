@@ -7,7 +7,7 @@ from django.utils.datastructures import MultiValueDict
 
 from agreements.models import AgreementVersion
 
-from ...models import Accession
+from ...models import Accession, display_name
 
 OPEN_STATUSES = (Accession.Status.PENDING, Accession.Status.ACTIVE)
 
@@ -22,9 +22,8 @@ def posted_files(request: HttpRequest) -> MultiValueDict | None:
 
 
 def user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
+    """A person as the pages name them; "deleted account" for a deleted one."""
+    return display_name(user)
 
 
 def needs_reconfirmation(accession: Accession | None, current: AgreementVersion | None) -> bool:

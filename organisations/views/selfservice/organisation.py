@@ -19,6 +19,7 @@ from ... import permissions, services
 from ...decorators import mfa_required
 from ...forms import AccessRequestForm, OrganisationForm
 from ...models import Accession, AccessRequest, Organisation, Representative, RepresentativeEvent
+from ...officer_forms import InviteAdminForm
 from .common import OPEN_STATUSES, needs_reconfirmation, posted_data, user_label
 
 HISTORY_LIMIT = 20
@@ -209,6 +210,17 @@ def _history_entries(organisation: Organisation) -> list[dict]:
     return entries
 
 
+def _invite_admin_form(request, organisation: Organisation) -> InviteAdminForm | None:
+    """For the municipality's officers, when the organisation has no admin left."""
+    if not permissions.can_invite_organisation_admin(request.user, organisation):
+        return None
+    if organisation.representatives.current().admins().exists():
+        return None
+    return InviteAdminForm(
+        action=reverse("organisations:invite-admin", kwargs={"pk": organisation.pk})
+    )
+
+
 @mfa_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk: int):
@@ -251,6 +263,7 @@ def organisation_edit(request, pk: int):
         else:
             status = 400
     show_history = permissions.is_officer_of(request.user, organisation.municipality_id)
+    invite_admin_form = _invite_admin_form(request, organisation)
     return render(
         request,
         "organisations/organisation_form.html",
@@ -263,6 +276,16 @@ def organisation_edit(request, pk: int):
             "representative_history": representative_history(organisation)
             if show_history
             else None,
+            "invite_admin_form": invite_admin_form,
+            "open_admin_invitations": [
+                invitation
+                for invitation in organisation.invitations.filter(
+                    role=Representative.Role.ADMIN
+                ).order_by("-created_at")
+                if invitation.is_open
+            ]
+            if invite_admin_form
+            else [],
         },
         status=status,
     )
