@@ -376,7 +376,7 @@ def _create_accession(
 
 @transaction.atomic
 def accession_sign(
-    *, organisation: Organisation, version: AgreementVersion, user: Actor, signature: Signature
+    *, organisation: Organisation, version: AgreementVersion, actor: Actor, signature: Signature
 ) -> Accession:
     """A representative signs online. The accession waits for an officer's verification."""
     accession = _create_accession(
@@ -385,9 +385,9 @@ def accession_sign(
         signature=signature,
         status=Accession.Status.PENDING,
         source=Accession.Source.ONLINE,
-        user=user,
+        user=actor,
     )
-    _record(accession, AccessionEvent.Action.SIGNED, user, before={})
+    _record(accession, AccessionEvent.Action.SIGNED, actor, before={})
     send_templated_mail(
         to=_organisation_addresses(organisation),
         template="organisations/email/accession_signed",
@@ -402,7 +402,7 @@ def accession_record(
     *,
     organisation: Organisation,
     version: AgreementVersion,
-    officer: Actor,
+    actor: Actor,
     source: str,
     signature: Signature,
     signed_on: datetime.date,
@@ -419,10 +419,10 @@ def accession_record(
         status=Accession.Status.ACTIVE,
         source=source,
         user=None,
-        recorded_by=officer,
+        recorded_by=actor,
         signed_at=signed_at,
     )
-    _record(accession, AccessionEvent.Action.RECORDED, officer, before={}, note=note)
+    _record(accession, AccessionEvent.Action.RECORDED, actor, before={}, note=note)
     send_templated_mail(
         to=_organisation_addresses(organisation),
         template="organisations/email/accession_verified",
@@ -436,7 +436,7 @@ def _lock_accession(accession: Accession) -> Accession:
 
 
 @transaction.atomic
-def accession_verify(*, accession: Accession, officer: Actor, note: str = "") -> Accession:
+def accession_verify(*, accession: Accession, actor: Actor, note: str = "") -> Accession:
     """An officer confirms that the signer may sign for the organisation.
 
     The optional ``note`` is shown to the organisation (on the accession's page and in the
@@ -449,16 +449,16 @@ def accession_verify(*, accession: Accession, officer: Actor, note: str = "") ->
     before = _state(accession)
     accession.status = Accession.Status.ACTIVE
     accession.decided_at = timezone.now()
-    accession.decided_by = officer
+    accession.decided_by = actor
     accession.save(update_fields=["status", "decided_at", "decided_by"])
-    _record(accession, AccessionEvent.Action.VERIFIED, officer, before, note=note)
+    _record(accession, AccessionEvent.Action.VERIFIED, actor, before, note=note)
     if accession.replaces is not None:
         old = _lock_accession(accession.replaces)
         if old.status == Accession.Status.ACTIVE:
             old_before = _state(old)
             old.status = Accession.Status.SUPERSEDED
             old.save(update_fields=["status"])
-            _record(old, AccessionEvent.Action.SUPERSEDED, officer, old_before)
+            _record(old, AccessionEvent.Action.SUPERSEDED, actor, old_before)
     send_templated_mail(
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_verified",
@@ -472,7 +472,7 @@ def accession_verify(*, accession: Accession, officer: Actor, note: str = "") ->
 
 
 @transaction.atomic
-def accession_reject(*, accession: Accession, officer: Actor, reason: str) -> Accession:
+def accession_reject(*, accession: Accession, actor: Actor, reason: str) -> Accession:
     """An officer rejects a pending accession; the reason is the note shown to the organisation."""
     reason = _checked_text(reason, field="reason", required=REASON_REQUIRED)
     accession = _lock_accession(accession)
@@ -481,10 +481,10 @@ def accession_reject(*, accession: Accession, officer: Actor, reason: str) -> Ac
     before = _state(accession)
     accession.status = Accession.Status.REJECTED
     accession.decided_at = timezone.now()
-    accession.decided_by = officer
+    accession.decided_by = actor
     accession.rejection_reason = reason.strip()
     accession.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
-    _record(accession, AccessionEvent.Action.REJECTED, officer, before, note=reason.strip())
+    _record(accession, AccessionEvent.Action.REJECTED, actor, before, note=reason.strip())
     send_templated_mail(
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_rejected",
@@ -503,7 +503,7 @@ def _withdraw(accession: Accession, user: Actor, reason: str) -> None:
 
 
 @transaction.atomic
-def accession_withdraw(*, accession: Accession, user: Actor, reason: str) -> Accession:
+def accession_withdraw(*, accession: Accession, actor: Actor, reason: str) -> Accession:
     """The organisation leaves the agreement. It leaves the public register; history stays.
 
     The reason is required: the municipality's officers are told of the withdrawal with it.
@@ -512,13 +512,13 @@ def accession_withdraw(*, accession: Accession, user: Actor, reason: str) -> Acc
     accession = _lock_accession(accession)
     if accession.status not in (Accession.Status.ACTIVE, Accession.Status.PENDING):
         raise ActionRefused(NOT_OPEN)
-    _withdraw(accession, user, reason)
+    _withdraw(accession, actor, reason)
     # A re-confirmation that was waiting for verification is withdrawn with it.
     pending = Accession.objects.select_for_update().filter(
         replaces=accession, status=Accession.Status.PENDING
     )
     for reconfirmation in pending:
-        _withdraw(reconfirmation, user, reason)
+        _withdraw(reconfirmation, actor, reason)
     send_templated_mail(
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_withdrawn",
@@ -528,7 +528,7 @@ def accession_withdraw(*, accession: Accession, user: Actor, reason: str) -> Acc
         organisation=accession.organisation,
         kind=OfficerNotice.Kind.WITHDRAWN,
         template="officer_accession_withdrawn",
-        context={"accession": accession, "by": _actor_label(user)},
+        context={"accession": accession, "by": _actor_label(actor)},
         path=accession.get_absolute_url(),
     )
     return accession
@@ -536,7 +536,7 @@ def accession_withdraw(*, accession: Accession, user: Actor, reason: str) -> Acc
 
 @transaction.atomic
 def accession_request_information(
-    *, accession: Accession, officer: Actor, question: str
+    *, accession: Accession, actor: Actor, question: str
 ) -> Accession:
     """Send a pending accession back to the organisation with the officer's question.
 
@@ -548,7 +548,7 @@ def accession_request_information(
     accession = _lock_accession(accession)
     if accession.status != Accession.Status.PENDING:
         raise ActionRefused(QUESTION_NOT_PENDING)
-    _record(accession, AccessionEvent.Action.INFO_REQUESTED, officer, _state(accession), question)
+    _record(accession, AccessionEvent.Action.INFO_REQUESTED, actor, _state(accession), question)
     send_templated_mail(
         to=_organisation_addresses(accession.organisation),
         template="organisations/email/accession_information_requested",
@@ -562,14 +562,14 @@ def accession_request_information(
 
 
 @transaction.atomic
-def accession_answer(*, accession: Accession, user: Actor, answer: str) -> Accession:
+def accession_answer(*, accession: Accession, actor: Actor, answer: str) -> Accession:
     """A representative answers the officer's open question; the officers are told."""
     answer = _checked_text(answer, field="answer", required=ANSWER_REQUIRED)
     accession = _lock_accession(accession)
     question = open_question(accession)
     if question is None:
         raise ActionRefused(NO_OPEN_QUESTION)
-    _record(accession, AccessionEvent.Action.INFO_GIVEN, user, _state(accession), answer)
+    _record(accession, AccessionEvent.Action.INFO_GIVEN, actor, _state(accession), answer)
     notifications.officers_notify(
         organisation=accession.organisation,
         kind=OfficerNotice.Kind.INFORMATION_GIVEN,
@@ -581,7 +581,7 @@ def accession_answer(*, accession: Accession, user: Actor, answer: str) -> Acces
 
 
 @transaction.atomic
-def accession_reconfirm(*, accession: Accession, user: Actor, signature: Signature) -> Accession:
+def accession_reconfirm(*, accession: Accession, actor: Actor, signature: Signature) -> Accession:
     """Sign the agreement's new version; the earlier accession stays active until verified."""
     current = accession.agreement.current_version
     if (
@@ -596,10 +596,10 @@ def accession_reconfirm(*, accession: Accession, user: Actor, signature: Signatu
         signature=signature,
         status=Accession.Status.PENDING,
         source=Accession.Source.ONLINE,
-        user=user,
+        user=actor,
         replaces=accession,
     )
-    _record(new, AccessionEvent.Action.RECONFIRMED, user, before={})
+    _record(new, AccessionEvent.Action.RECONFIRMED, actor, before={})
     send_templated_mail(
         to=_organisation_addresses(new.organisation),
         template="organisations/email/accession_signed",

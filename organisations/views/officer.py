@@ -268,7 +268,7 @@ def record_accession(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 accession = services.accession_record(
                     organisation=organisation,
                     version=form.chosen_version,
-                    officer=request.user,
+                    actor=request.user,
                     source=form.cleaned_data["source"],
                     signature=form.signature(),
                     signed_on=form.cleaned_data["signed_on"],
@@ -320,7 +320,7 @@ def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     try:
         services.accession_verify(
-            accession=accession, officer=request.user, note=form.cleaned_data["note"]
+            accession=accession, actor=request.user, note=form.cleaned_data["note"]
         )
     except services.ActionRefused as exc:
         return _refused(request, exc.message, accession)
@@ -341,7 +341,7 @@ def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.accession_reject(
-                accession=accession, officer=request.user, reason=form.cleaned_data["reason"]
+                accession=accession, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except services.ActionRefused as exc:
             return _refused(request, exc.message, accession)
@@ -382,7 +382,7 @@ def request_information(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     if form.is_valid():
         try:
             services.accession_request_information(
-                accession=accession, officer=request.user, question=form.cleaned_data["question"]
+                accession=accession, actor=request.user, question=form.cleaned_data["question"]
             )
         except services.ActionRefused as exc:
             return _refused(request, exc.message, accession)

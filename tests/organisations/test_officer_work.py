@@ -281,7 +281,7 @@ def test_a_note_longer_than_the_limit_is_refused_and_changes_nothing(client, off
     assert accession.status == Accession.Status.PENDING
     assert not accession.events.exists()
     with pytest.raises(services.ValidationError):
-        services.accession_verify(accession=accession, officer=officer, note="x" * 2001)
+        services.accession_verify(accession=accession, actor=officer, note="x" * 2001)
 
 
 def test_asking_for_more_information_round_trip(

@@ -38,7 +38,7 @@ def signed_accession(user, organisation=None, *, verify=False):
     accession = services.accession_sign(
         organisation=organisation,
         version=version,
-        user=user,
+        actor=user,
         signature=services.Signature(
             basis=Accession.Basis.SIGNATORY,
             signer_name="Åsa Öberg",
@@ -47,7 +47,7 @@ def signed_accession(user, organisation=None, *, verify=False):
         ),
     )
     if verify:
-        services.accession_verify(accession=accession, officer=OfficerRoleFactory().user)
+        services.accession_verify(accession=accession, actor=OfficerRoleFactory().user)
     return accession
 
 

@@ -94,7 +94,7 @@ def test_withdrawn_accession_leaves_public_register(client):
     assert listed_names(get(client, REGISTER)) == ["Föreningen Lämnar"]
 
     services.accession_withdraw(
-        accession=organisation.accessions.get(), user=representative.user, reason="Vi slutar."
+        accession=organisation.accessions.get(), actor=representative.user, reason="Vi slutar."
     )
 
     html = get(client, REGISTER)

@@ -83,7 +83,7 @@ def test_the_whole_life_cycle_through_the_pages(
 
     officer = officer_of("goteborg")
     with django_capture_on_commit_callbacks(execute=True):
-        services.accession_verify(accession=accession, officer=officer)
+        services.accession_verify(accession=accession, actor=officer)
     assert len(mailoutbox) == 2
     page = client.get(accession.get_absolute_url()).content.decode()
     assert receipt_url(accession) in page

@@ -311,7 +311,7 @@ def test_dashboard_shows_each_state_and_the_next_action(client):
         rejection_reason="Fel firmatecknare",
     )
     withdrawn_accession = AccessionFactory(organisation=withdrawn)
-    services.accession_withdraw(accession=withdrawn_accession, user=user, reason="Vi slutar.")
+    services.accession_withdraw(accession=withdrawn_accession, actor=user, reason="Vi slutar.")
     client.force_login(user)
     html = client.get(DASHBOARD_URL).content.decode()
     assert reverse("organisations:sign", kwargs={"pk": none.pk}) in html

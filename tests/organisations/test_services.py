@@ -52,7 +52,7 @@ def sign(rep, **overrides):
     return services.accession_sign(
         organisation=rep.organisation,
         version=goteborg_version(),
-        user=rep.user,
+        actor=rep.user,
         signature=signature(**overrides),
     )
 
@@ -132,14 +132,14 @@ def test_sign_verify_withdraw_life_cycle(rep, officer, django_capture_on_commit_
     assert mail.outbox[1].to == [officer.email]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.accession_verify(accession=accession, officer=officer)
+        services.accession_verify(accession=accession, actor=officer)
     accession.refresh_from_db()
     assert accession.status == Accession.Status.ACTIVE
     assert accession.decided_by == officer
     assert len(mail.outbox) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.accession_withdraw(accession=accession, user=rep.user, reason="Vi lägger ned.")
+        services.accession_withdraw(accession=accession, actor=rep.user, reason="Vi lägger ned.")
     accession.refresh_from_db()
     assert accession.status == Accession.Status.WITHDRAWN
     assert len(mail.outbox) == 5  # the organisation is told, and so is the officer
@@ -154,10 +154,10 @@ def test_sign_verify_withdraw_life_cycle(rep, officer, django_capture_on_commit_
 def test_reject_needs_a_reason_and_records_it(rep, officer):
     accession = sign(rep)
     with pytest.raises(ValidationError):
-        services.accession_reject(accession=accession, officer=officer, reason="  ")
+        services.accession_reject(accession=accession, actor=officer, reason="  ")
     accession.refresh_from_db()
     assert accession.status == Accession.Status.PENDING
-    services.accession_reject(accession=accession, officer=officer, reason="Fel firmatecknare")
+    services.accession_reject(accession=accession, actor=officer, reason="Fel firmatecknare")
     accession.refresh_from_db()
     assert accession.status == Accession.Status.REJECTED
     assert accession.rejection_reason == "Fel firmatecknare"
@@ -174,11 +174,11 @@ def test_second_signature_is_refused(rep):
 
 def test_a_decided_accession_cannot_be_decided_again(rep, officer):
     accession = sign(rep)
-    services.accession_verify(accession=accession, officer=officer)
+    services.accession_verify(accession=accession, actor=officer)
     with pytest.raises(services.ActionRefused):
-        services.accession_verify(accession=accession, officer=officer)
+        services.accession_verify(accession=accession, actor=officer)
     with pytest.raises(services.ActionRefused):
-        services.accession_reject(accession=accession, officer=officer, reason="x")
+        services.accession_reject(accession=accession, actor=officer, reason="x")
     assert accession.events.filter(action="verified").count() == 1
 
 
@@ -198,14 +198,14 @@ def test_only_the_own_municipality_and_the_current_version_can_be_signed(rep):
         services.accession_sign(
             organisation=rep.organisation,
             version=boras.current_version,
-            user=rep.user,
+            actor=rep.user,
             signature=signature(),
         )
     old = AgreementVersion.objects.get(agreement=boras, key="2016")
     rep.organisation.municipality = boras.municipality
     with pytest.raises(services.ActionRefused, match=str(services.NOT_CURRENT_VERSION)):
         services.accession_sign(
-            organisation=rep.organisation, version=old, user=rep.user, signature=signature()
+            organisation=rep.organisation, version=old, actor=rep.user, signature=signature()
         )
 
 
@@ -214,7 +214,7 @@ def test_officer_records_a_paper_accession(officer):
     accession = services.accession_record(
         organisation=organisation,
         version=goteborg_version(),
-        officer=officer,
+        actor=officer,
         source=Accession.Source.PAPER,
         signature=signature(),
         signed_on=datetime.date(2026, 3, 1),
@@ -234,16 +234,16 @@ def test_reconfirmation_of_a_new_version(officer):
         agreement=boras,
         version=AgreementVersion.objects.get(agreement=boras, key="2016"),
     )
-    new = services.accession_reconfirm(accession=old, user=rep.user, signature=signature())
+    new = services.accession_reconfirm(accession=old, actor=rep.user, signature=signature())
     assert new.status == Accession.Status.PENDING and new.replaces == old
     old.refresh_from_db()
     assert old.status == Accession.Status.ACTIVE  # still a signatory until the new one is verified
-    services.accession_verify(accession=new, officer=officer)
+    services.accession_verify(accession=new, actor=officer)
     old.refresh_from_db()
     assert old.status == Accession.Status.SUPERSEDED
     assert old.events.get().action == "superseded"
     with pytest.raises(services.ActionRefused):
-        services.accession_reconfirm(accession=new, user=rep.user, signature=signature())
+        services.accession_reconfirm(accession=new, actor=rep.user, signature=signature())
 
 
 def test_invitation_is_single_use_and_for_its_address(rep, django_capture_on_commit_callbacks):
@@ -287,7 +287,7 @@ def test_access_request_reaches_the_admins(rep, django_capture_on_commit_callbac
 
 def test_deleting_an_account_keeps_the_accession(rep, officer):
     accession = sign(rep)
-    services.accession_verify(accession=accession, officer=officer)
+    services.accession_verify(accession=accession, actor=officer)
     services.user_delete(user=rep.user)
     rep.user.refresh_from_db()
     assert not rep.user.is_active
@@ -323,8 +323,8 @@ def test_withdrawing_also_withdraws_a_pending_reconfirmation():
         agreement=boras,
         version=AgreementVersion.objects.get(agreement=boras, key="2016"),
     )
-    new = services.accession_reconfirm(accession=old, user=rep.user, signature=signature())
-    services.accession_withdraw(accession=old, user=rep.user, reason="Vi slutar")
+    new = services.accession_reconfirm(accession=old, actor=rep.user, signature=signature())
+    services.accession_withdraw(accession=old, actor=rep.user, reason="Vi slutar")
     new.refresh_from_db()
     assert new.status == Accession.Status.WITHDRAWN
     assert new.events.last().action == "withdrawn"

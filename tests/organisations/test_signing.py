@@ -437,7 +437,7 @@ def test_reconfirming_signs_the_new_version_and_keeps_the_old_active_until_verif
     assert new.status == Accession.Status.PENDING
     accession.refresh_from_db()
     assert accession.status == Accession.Status.ACTIVE
-    services.accession_verify(accession=new, officer=officer_of("goteborg"))
+    services.accession_verify(accession=new, actor=officer_of("goteborg"))
     accession.refresh_from_db()
     assert accession.status == Accession.Status.SUPERSEDED
     # A second re-confirmation of the same accession is refused.

@@ -94,7 +94,7 @@ def _sign(rep, minutes: bytes | None = None) -> Accession:
     return services.accession_sign(
         organisation=rep.organisation,
         version=version,
-        user=rep.user,
+        actor=rep.user,
         signature=_signature(minutes),
     )
 
@@ -118,18 +118,18 @@ def _build_world(capture) -> dict:
     )
     with capture(execute=True):
         active = _sign(verified, minutes=minimal_pdf() + b"%minutes one")
-        services.accession_verify(accession=active, officer=officer)
+        services.accession_verify(accession=active, actor=officer)
         rejected = _sign(RepresentativeFactory())
-        services.accession_reject(accession=rejected, officer=officer, reason="Fel firmatecknare")
+        services.accession_reject(accession=rejected, actor=officer, reason="Fel firmatecknare")
         leaving = RepresentativeFactory()
         withdrawn = _sign(leaving, minutes=minimal_pdf() + b"%minutes two")
-        services.accession_verify(accession=withdrawn, officer=officer)
-        services.accession_withdraw(accession=withdrawn, user=leaving.user, reason="Vi upphör")
+        services.accession_verify(accession=withdrawn, actor=officer)
+        services.accession_withdraw(accession=withdrawn, actor=leaving.user, reason="Vi upphör")
         pending = _sign(RepresentativeFactory())
         recorded = services.accession_record(
             organisation=OrganisationFactory(),
             version=active.version,
-            officer=officer,
+            actor=officer,
             source=Accession.Source.PAPER,
             signature=_signature(),
             signed_on=datetime.date(2024, 11, 5),
@@ -395,7 +395,7 @@ def test_restore_into_an_empty_database_gives_back_every_row_and_file(
     active = Accession.objects.filter(status="active", minutes="").first()
     with django_capture_on_commit_callbacks(execute=True):
         services.accession_withdraw(
-            accession=active, user=world["officer"], reason="Efter återställning"
+            accession=active, actor=world["officer"], reason="Efter återställning"
         )
     organisation = Organisation.objects.first()
     organisation.name = "Nytt namn"

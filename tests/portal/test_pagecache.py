@@ -25,7 +25,7 @@ def _record(organisation, officer):
     return services.accession_record(
         organisation=organisation,
         version=Agreement.objects.get(slug="goteborg").current_version,
-        officer=officer,
+        actor=officer,
         source=Accession.Source.PAPER,
         signature=services.Signature(
             basis=Accession.Basis.SIGNATORY,
@@ -67,7 +67,7 @@ def test_a_withdrawal_leaves_the_register_and_the_organisation_page_at_once(clie
     accession = _record(organisation, mfa_officer("goteborg"))
     assert "Avgången" in client.get("/organisationer/").content.decode()
     assert client.get(f"/organisationer/{organisation.pk}/").status_code == 200
-    services.accession_withdraw(accession=accession, user=None, reason="Vi slutar.")
+    services.accession_withdraw(accession=accession, actor=None, reason="Vi slutar.")
     assert "Avgången" not in client.get("/organisationer/").content.decode()
     assert client.get(f"/organisationer/{organisation.pk}/").status_code == 404
 

@@ -110,7 +110,7 @@ def _signing(organisation, version, user):
         return lambda: services.accession_sign(
             organisation=own_organisation,
             version=own_version,
-            user=signer,
+            actor=signer,
             signature=_signature(signer),
         )
 
@@ -152,7 +152,7 @@ def test_twenty_simultaneous_signatures_make_one_accession():
     )
     assert signed_events.count() == 1
 
-    services.accession_verify(accession=accession, officer=OfficerRoleFactory().user)
+    services.accession_verify(accession=accession, actor=OfficerRoleFactory().user)
     outcomes = _sign_together(organisation, version, signers)
 
     assert all(_refused(o, services.ActionRefused, services.ALREADY_JOINED) for o in outcomes), (
@@ -256,9 +256,9 @@ def _deciding(accession, officer, action):
         own_accession = Accession.objects.get(pk=accession.pk)
         own_officer = User.objects.get(pk=officer.pk)
         if action == AccessionEvent.Action.VERIFIED:
-            return lambda: services.accession_verify(accession=own_accession, officer=own_officer)
+            return lambda: services.accession_verify(accession=own_accession, actor=own_officer)
         return lambda: services.accession_reject(
-            accession=own_accession, officer=own_officer, reason="Fel firmatecknare."
+            accession=own_accession, actor=own_officer, reason="Fel firmatecknare."
         )
 
     return prepare
@@ -299,18 +299,18 @@ def test_a_second_signature_is_refused_before_and_after_verification():
     version = Agreement.objects.get(slug="goteborg").current_version
     first, second = (RepresentativeFactory(organisation=organisation).user for _ in range(2))
     accession = services.accession_sign(
-        organisation=organisation, version=version, user=first, signature=_signature(first)
+        organisation=organisation, version=version, actor=first, signature=_signature(first)
     )
     with pytest.raises(services.ActionRefused) as refusal:
         services.accession_sign(
-            organisation=organisation, version=version, user=second, signature=_signature(second)
+            organisation=organisation, version=version, actor=second, signature=_signature(second)
         )
     assert refusal.value.message == services.ALREADY_JOINED
 
-    services.accession_verify(accession=accession, officer=OfficerRoleFactory().user)
+    services.accession_verify(accession=accession, actor=OfficerRoleFactory().user)
     with pytest.raises(services.ActionRefused) as refusal:
         services.accession_sign(
-            organisation=organisation, version=version, user=second, signature=_signature(second)
+            organisation=organisation, version=version, actor=second, signature=_signature(second)
         )
     assert refusal.value.message == services.ALREADY_JOINED
     assert list(Accession.objects.filter(organisation=organisation)) == [accession]

@@ -304,7 +304,7 @@ class Command(BaseCommand):
         services.accession_record(
             organisation=organisation,
             version=current,
-            officer=officer,
+            actor=officer,
             source=recorded.source,
             signature=self._signature(admin, board=state == State.PAPER),
             signed_on=recorded.signed_on,
@@ -316,18 +316,18 @@ class Command(BaseCommand):
         accession = services.accession_sign(
             organisation=organisation,
             version=current,
-            user=admin,
+            actor=admin,
             signature=self._signature(admin, board=index % 2 == 0),
         )
         if state in (State.VERIFIED, State.WITHDRAWN):
-            services.accession_verify(accession=accession, officer=officer)
+            services.accession_verify(accession=accession, actor=officer)
         if state == State.WITHDRAWN:
             services.accession_withdraw(
-                accession=accession, user=admin, reason=self.texts.withdrawal_reason
+                accession=accession, actor=admin, reason=self.texts.withdrawal_reason
             )
         if state == State.REJECTED:
             services.accession_reject(
-                accession=accession, officer=officer, reason=self.texts.rejection_reason
+                accession=accession, actor=officer, reason=self.texts.rejection_reason
             )
 
     def _earlier_accession(self, organisation, agreement, version_key, admin, officer) -> None:

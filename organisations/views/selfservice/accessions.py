@@ -106,7 +106,7 @@ def sign(request, pk: int):
             accession = services.accession_sign(
                 organisation=organisation,
                 version=version,
-                user=request.user,
+                actor=request.user,
                 signature=_signature(form),
             )
         except ValidationError as exc:
@@ -248,7 +248,7 @@ def accession_answer(request, pk: int):
         return render(request, "organisations/accession_answer.html", context, status=400)
     try:
         services.accession_answer(
-            accession=accession, user=request.user, answer=form.cleaned_data["answer"]
+            accession=accession, actor=request.user, answer=form.cleaned_data["answer"]
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
@@ -349,7 +349,7 @@ def accession_withdraw(request, pk: int):
             return render(request, "organisations/withdraw.html", context, status=400)
         try:
             services.accession_withdraw(
-                accession=accession, user=request.user, reason=form.cleaned_data["reason"]
+                accession=accession, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -413,7 +413,7 @@ def accession_reconfirm(request, pk: int):
             return render(request, "organisations/reconfirm.html", context, status=400)
         try:
             new = services.accession_reconfirm(
-                accession=accession, user=request.user, signature=_signature(form)
+                accession=accession, actor=request.user, signature=_signature(form)
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
