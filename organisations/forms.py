@@ -17,7 +17,12 @@ from agreements.models import AgreementVersion, Municipality
 
 from . import services
 from .models import Accession, LegalForm, Organisation, Representative
-from .validators import normalise_organisation_number, number_warning, validate_pdf_upload
+from .validators import (
+    AttachAgainMixin,
+    normalise_organisation_number,
+    number_warning,
+    validate_pdf_upload,
+)
 
 # Error messages, reused by the tests.
 NUMBER_OR_REASON = _("Give the organisation number, or, for a network without one, say why.")
@@ -202,7 +207,7 @@ class OrganisationForm(forms.ModelForm):
         return exclude
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(AttachAgainMixin, forms.Form):
     """What the signer states when signing (or re-confirming) an agreement online."""
 
     declaration_confirmed = forms.BooleanField(

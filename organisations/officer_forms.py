@@ -18,7 +18,7 @@ from agreements.models import AgreementVersion
 
 from . import services
 from .models import Accession, LegalForm, OfficerPreference
-from .validators import validate_pdf_upload
+from .validators import AttachAgainMixin, validate_pdf_upload
 
 PDF_MAGIC = b"%PDF-"
 
@@ -93,7 +93,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RecordAccessionForm(forms.Form):
+class RecordAccessionForm(AttachAgainMixin, forms.Form):
     """An accession made at a dialogue forum or on a paper application, recorded by an officer.
 
     The signed paper (or the form filled in at the forum) is the organisation's declaration, so

@@ -107,6 +107,38 @@ def number_warning(number: str, legal_form: str, legal_form_label: str | Promise
     }
 
 
+FILE_ATTACH_AGAIN = _(
+    "The file “%(name)s” was not saved, because the form had errors: attach it again before you "
+    "send the form."
+)
+
+
+class AttachAgainMixin:
+    """A form with a file field that says, on that field, when a file it was given is lost.
+
+    A browser never sends a chosen file again, so a form shown again with an error elsewhere
+    would silently drop the minutes (and, since they are optional, the accession would then go
+    through without them). The field gets an error naming the file instead.
+    """
+
+    file_fields: tuple[str, ...] = ("minutes",)
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        errors = getattr(self, "_errors", None)
+        if not errors:
+            return
+        for name in self.file_fields:
+            upload = self.files.get(self.add_prefix(name))  # type: ignore[attr-defined]
+            if upload and name not in errors:
+                self.add_error(  # type: ignore[attr-defined]
+                    name,
+                    ValidationError(
+                        FILE_ATTACH_AGAIN, code="attach_again", params={"name": upload.name}
+                    ),
+                )
+
+
 # --- Uploaded PDFs: no active content --------------------------------------------------------
 
 # What a PDF may carry that runs, opens or hides something besides its pages, in plain words.

@@ -165,6 +165,26 @@ def test_the_service_refuses_a_future_board_decision_whatever_the_form():
     assert refused.value.message_dict["board_decision_date"] == [str(services.BOARD_DATE_IN_FUTURE)]
 
 
+def test_minutes_attached_to_a_form_with_errors_are_asked_for_again(client, rep):
+    """A browser does not send a chosen file twice: the page says the minutes were not kept."""
+    client.force_login(rep.user)
+    minutes = SimpleUploadedFile("protokoll.pdf", pdf_bytes(), content_type="application/pdf")
+    response = client.post(
+        sign_url(rep.organisation),
+        signature(
+            basis=Accession.Basis.BOARD_DECISION,
+            board_decision_date="2025-03-01",
+            declaration_confirmed=None,
+            minutes=minutes,
+        ),
+    )
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["minutes"]
+    assert "protokoll.pdf" in message and "bifoga den igen" in message
+    assert "protokoll.pdf" in response.content.decode()
+    assert not Accession.objects.exists()
+
+
 def test_signer_name_and_title_are_required(client, rep):
     client.force_login(rep.user)
     response = client.post(sign_url(rep.organisation), signature(signer_name=" ", signer_title=""))
