@@ -84,7 +84,8 @@ class OrganisationQuerySet(models.QuerySet):
         """Active signatories, with what a row of the register shows, in a fixed number of queries.
 
         Each organisation carries ``active_accessions`` (agreement and version fetched) and
-        ``latest_accession_at``, the date of its most recent active accession.
+        ``latest_accession_at``, the signing date of its most recent active accession (the date
+        it joined, not the date an officer verified or recorded it).
         """
         active = Accession.objects.filter(
             organisation=models.OuterRef("pk"), status=Accession.Status.ACTIVE
@@ -94,9 +95,7 @@ class OrganisationQuerySet(models.QuerySet):
             .select_related("municipality")
             .annotate(
                 latest_accession_at=models.Subquery(
-                    active.order_by(models.F("decided_at").desc(nulls_last=True)).values(
-                        "decided_at"
-                    )[:1]
+                    active.order_by(models.F("signed_at").desc()).values("signed_at")[:1]
                 )
             )
             .prefetch_related(
@@ -104,7 +103,7 @@ class OrganisationQuerySet(models.QuerySet):
                     "accessions",
                     queryset=Accession.objects.filter(status=Accession.Status.ACTIVE)
                     .select_related("agreement", "version")
-                    .order_by("agreement__order", "decided_at"),
+                    .order_by("agreement__order", "signed_at"),
                     to_attr="active_accessions",
                 )
             )
@@ -139,13 +138,14 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
     def joined_in_year(self, year: int) -> OrganisationQuerySet:
-        """Has an active accession decided in the given year (local time)."""
+        """Has an active accession signed in the given year (local time): the year it joined, also
+        for an accession recorded or imported long after it was signed on paper."""
         return self.filter(
             models.Exists(
                 Accession.objects.filter(
                     organisation=models.OuterRef("pk"),
                     status=Accession.Status.ACTIVE,
-                    decided_at__year=year,
+                    signed_at__year=year,
                 )
             )
         )
@@ -587,6 +587,7 @@ class Accession(models.Model):
         ONLINE = "online", _("signed online")
         DIALOGUE_FORUM = "dialogue_forum", _("at a dialogue forum")
         PAPER = "paper", _("on a paper application")
+        IMPORT = "import", _("imported from an earlier register")
 
     class Basis(models.TextChoices):
         SIGNATORY = "signatory", _("I am an authorised signatory of the organisation")
@@ -697,6 +698,7 @@ class AccessionEvent(models.Model):
         RECONFIRMED = "reconfirmed", _("re-confirmed for a new version")
         SUPERSEDED = "superseded", _("replaced by a re-confirmation")
         RECONFIRM_INVITED = "reconfirm_invited", _("invited to re-confirm for a new version")
+        IMPORTED = "imported", _("imported from an earlier register by an officer")
 
     accession = models.ForeignKey(
         Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")
