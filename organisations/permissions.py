@@ -10,6 +10,7 @@ from __future__ import annotations
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
 
+from agreements.models import Municipality
 from core.types import Actor
 
 from .models import Accession, CouncilMembership, OfficerRole, Organisation, Representative
@@ -110,3 +111,8 @@ def can_withdraw_accession(user: AnyUser, accession: Accession) -> bool:
 
 def can_record_accession(user: AnyUser, organisation: Organisation) -> bool:
     return is_officer_of(user, organisation.municipality_id)
+
+
+def can_import_register(user: AnyUser, municipality: Municipality) -> bool:
+    """Importing an existing register into a municipality: its own officers only."""
+    return is_officer_of(user, municipality.pk)
