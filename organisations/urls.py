@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, officer, public
+from .views import account, officer, officer_import, public
 from .views.selfservice import accessions, organisation, representatives
 
 app_name = "organisations"
@@ -70,6 +70,18 @@ urlpatterns = [
         "handlaggare/organisationer/<int:pk>/registrera-anslutning/",
         officer.record_accession,
         name="record",
+    ),
+    # Import of an existing register (views/officer_import.py).
+    path("handlaggare/import/", officer_import.register_import, name="officer-import"),
+    path(
+        "handlaggare/import/mall.<slug:kind>",
+        officer_import.register_import_template,
+        name="officer-import-template",
+    ),
+    path(
+        "handlaggare/import/<slug:token>/bekrafta/",
+        officer_import.register_import_confirm,
+        name="officer-import-confirm",
     ),
     path(
         "handlaggare/bekraftelser/<slug:slug>/",

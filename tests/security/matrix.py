@@ -306,6 +306,27 @@ OFFICER_ROWS = [
         mfa="GET",
     ),
     Row(
+        "organisations:officer-import",
+        _r("organisations:officer-import"),
+        private(**OFFICERS),
+        private(officer_x=400, officer_y=400),  # an empty body: no file chosen
+        mfa="GET",
+    ),
+    Row(
+        "organisations:officer-import-template",
+        lambda world: reverse("organisations:officer-import-template", args=["xlsx"]),
+        private(**OFFICERS),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "organisations:officer-import-confirm",
+        lambda world: reverse("organisations:officer-import-confirm", args=["0" * 32]),
+        READ_ONLY,
+        private(officer_x=404, officer_y=404),  # no checked file of this session has the token
+        mfa="POST",
+    ),
+    Row(
         "organisations:invite-reconfirm",
         _slug("organisations:invite-reconfirm"),
         READ_ONLY,
