@@ -215,6 +215,32 @@ def organisation_register(
 
 
 @transaction.atomic
+def organisation_register_by_officer(
+    *, actor: Actor, organisation: Organisation, activity_areas: list[ActivityArea]
+) -> Organisation:
+    """An officer registers an organisation of their municipality (to record its paper
+    accession at once). Nobody becomes its representative: the organisation can ask for access
+    later (``access_request_create``) or be invited by its officers."""
+    officer = OfficerRole.objects.filter(user=actor, municipality_id=organisation.municipality_id)
+    if not officer.exists():
+        raise ActionRefused(
+            _("Only an officer of the municipality can register an organisation in it."),
+            status=403,
+        )
+    existing = organisation_find_duplicate(
+        municipality_id=organisation.municipality_id,
+        organisation_number=organisation.organisation_number,
+    )
+    if existing:
+        raise DuplicateOrganisation(existing)
+    organisation.full_clean()
+    _set_history_user(organisation, actor)
+    organisation.save()
+    organisation.activity_areas.set(activity_areas)
+    return organisation
+
+
+@transaction.atomic
 def organisation_update(
     *,
     organisation: Organisation,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, officer, officer_import, public
+from .views import account, officer, officer_import, officer_register, public
 from .views.selfservice import accessions, organisation, representatives
 
 app_name = "organisations"
@@ -66,6 +66,11 @@ urlpatterns = [
     # Municipal officers' workspace (views/officer.py).
     path("handlaggare/", officer.queue, name="officer"),
     path("handlaggare/organisationer/", officer.organisations, name="officer-organisations"),
+    path(
+        "handlaggare/organisationer/ny/",
+        officer_register.organisation_create,
+        name="officer-organisation-create",
+    ),
     path(
         "handlaggare/organisationer/<int:pk>/registrera-anslutning/",
         officer.record_accession,

@@ -159,3 +159,58 @@ def test_non_officers_are_refused(client):
     client.force_login(UserFactory())
     assert client.get(IMPORT).status_code == 403
     assert upload(client, csv_bytes([row(1)])).status_code == 403
+
+
+# --- A new organisation on the spot, for a paper accession ----------------------------------
+
+CREATE = reverse("organisations:officer-organisation-create")
+
+
+def organisation_body(**values):
+    body = {
+        "name": "Pappersföreningen",
+        "organisation_number": number(50),
+        "legal_form": "association",
+        "municipality": Municipality.objects.get(slug="goteborg").pk,
+    }
+    body.update(values)
+    return body
+
+
+def test_officer_registers_an_organisation_then_records_its_paper_accession(officer_client):
+    response = officer_client.post(CREATE, organisation_body())
+    organisation = Organisation.objects.get(name="Pappersföreningen")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organisations:record", args=[organisation.pk])
+    assert not organisation.representatives.exists()
+    recorded = officer_client.post(
+        response["Location"],
+        {
+            "source": "paper",
+            "signed_on": "2019-06-01",
+            "signer_name": "Bo Berg",
+            "signer_title": "Ordförande",
+            "basis": "signatory",
+            "declaration_confirmed": "on",
+        },
+    )
+    assert recorded.status_code == 302
+    accession = organisation.accessions.get()
+    assert accession.status == "active"
+    assert timezone.localdate(accession.signed_at) == datetime.date(2019, 6, 1)
+
+
+def test_registering_a_number_already_in_the_register_links_to_it(officer_client):
+    from tests.factories import OrganisationFactory
+
+    existing = OrganisationFactory(organisation_number=number(51))
+    response = officer_client.post(CREATE, organisation_body(organisation_number=number(51)))
+    assert response.status_code == 409
+    assert reverse("organisations:record", args=[existing.pk]) in response.content.decode()
+
+
+def test_officer_cannot_register_an_organisation_in_another_municipality(client, boras_officer):
+    client.force_login(boras_officer)
+    response = client.post(CREATE, organisation_body())
+    assert response.status_code == 400  # Göteborg is not a choice
+    assert not Organisation.objects.filter(name="Pappersföreningen").exists()

@@ -306,6 +306,13 @@ OFFICER_ROWS = [
         mfa="GET",
     ),
     Row(
+        "organisations:officer-organisation-create",
+        _r("organisations:officer-organisation-create"),
+        private(**OFFICERS),
+        private(officer_x=400, officer_y=400),  # an empty body: the form again
+        mfa="GET",
+    ),
+    Row(
         "organisations:officer-import",
         _r("organisations:officer-import"),
         private(**OFFICERS),

@@ -645,6 +645,13 @@ FORM_CASES = [
         forms=("organisations.officer_forms.RecordAccessionForm",),
     ),
     FormCase(
+        "organisations:officer-organisation-create",
+        "officer_x",
+        _url("organisations:officer-organisation-create"),
+        organisation_valid,
+        organisation_invalid,
+    ),
+    FormCase(
         "organisations:officer-import",
         "officer_x",
         _url("organisations:officer-import"),
