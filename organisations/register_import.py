@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from agreements.models import AgreementVersion, Municipality
 from core.errors import ActionRefused
+from core.pagecache import public_data_changed
 from core.types import Actor
 
 from . import services
@@ -628,34 +630,96 @@ def register_import(
         raise ActionRefused(REGISTER_CHANGED)
     if dry_run:
         return ImportResult(preview, preview.new, preview.new + preview.accession_only, True)
-    created = accessions = 0
-    for row in preview.rows:
-        if row.action == Row.ALREADY:
-            continue
+    to_write = [row for row in preview.rows if row.action != Row.ALREADY]
+    if not to_write:
+        return ImportResult(preview, 0, 0)
+    # Organisations already in the register get an accession: lock them as every accession
+    # write does (services._lock_organisation), then judge again under the lock.
+    existing = [row.existing.pk for row in to_write if row.existing is not None]
+    if existing:
+        list(Organisation.objects.select_for_update().filter(pk__in=existing).values("pk"))
+        if import_preview(rows=rows, municipality=municipality).fingerprint() != (
+            preview.fingerprint()
+        ):
+            raise ActionRefused(REGISTER_CHANGED)
+    try:
+        with transaction.atomic():
+            return _write(preview, to_write, municipality, actor)
+    except IntegrityError as exc:  # a simultaneous registration or accession of a row's number
+        raise ActionRefused(REGISTER_CHANGED) from exc
+
+
+def _write(
+    preview: Preview, to_write: list[Row], municipality: Municipality, actor: Actor
+) -> ImportResult:
+    """Write the rows in a few bulk statements: thousands of rows in seconds, not minutes.
+
+    The same records as an officer's recorded accession (``services.accession_record``): the
+    declaration text, the signature checked, active at once, decided and recorded by the
+    officer; its history row (an ``IMPORTED`` event) with the officer as actor. The database's
+    constraints (one number per municipality, one open accession per version) still hold.
+    """
+    new_rows = [row for row in to_write if row.existing is None]
+    organisations = [_organisation(row, municipality) for row in new_rows]
+    bulk_create_with_history(organisations, Organisation, batch_size=500, default_user=actor)
+    for row, organisation in zip(new_rows, organisations, strict=True):
+        row.existing = organisation
+    now = timezone.now()
+    accessions = []
+    for row in to_write:
         assert row.version is not None and row.signed_on is not None
-        organisation = row.existing
-        if organisation is None:
-            organisation = _organisation(row, municipality)
-            services._set_history_user(organisation, actor)
-            organisation.save()
-            created += 1
-        signed_at = timezone.make_aware(datetime.datetime.combine(row.signed_on, datetime.time(12)))
-        accession = services._create_accession(
-            organisation=organisation,
-            version=row.version,
-            signature=_signature(row),
-            status=Accession.Status.ACTIVE,
-            source=row.source,
-            user=None,
-            recorded_by=actor,
-            signed_at=signed_at,
+        assert row.existing is not None
+        if not row.version.is_current:
+            raise ActionRefused(services.NOT_CURRENT_VERSION)
+        signature = _signature(row)
+        signature.check()
+        accessions.append(
+            Accession(
+                organisation=row.existing,
+                agreement=row.version.agreement,
+                version=row.version,
+                status=Accession.Status.ACTIVE,
+                source=row.source,
+                declaration_text=services.declaration_text(
+                    organisation=row.existing, version=row.version
+                ),
+                basis=signature.basis,
+                board_decision_date=signature.board_decision_date,
+                signer_name=signature.signer_name.strip(),
+                signer_title=signature.signer_title.strip(),
+                signed_at=timezone.make_aware(
+                    datetime.datetime.combine(row.signed_on, datetime.time(12))
+                ),
+                signed_by=None,
+                recorded_by=actor,
+                decided_at=now,
+                decided_by=actor,
+            )
         )
-        services._record(
-            accession,
-            AccessionEvent.Action.IMPORTED,
-            actor,
-            before={},
-            note=row.values.get("anteckning", ""),
-        )
-        accessions += 1
-    return ImportResult(preview, created, accessions)
+    Accession.objects.bulk_create(accessions, batch_size=500)
+    label = services._actor_label(actor)
+    AccessionEvent.objects.bulk_create(
+        [
+            AccessionEvent(
+                accession=accession,
+                action=AccessionEvent.Action.IMPORTED,
+                actor=actor,
+                actor_label=label,
+                at=now,
+                before={},
+                after=services._state(accession),
+                note=row.values.get("anteckning", ""),
+            )
+            for row, accession in zip(to_write, accessions, strict=True)
+        ],
+        batch_size=500,
+    )
+    public_data_changed()
+    services.security_log.info(
+        "register import: %s accessions (%s new organisations) in municipality %s by user %s",
+        len(accessions),
+        len(organisations),
+        municipality.pk,
+        actor.pk,
+    )
+    return ImportResult(preview, len(organisations), len(accessions))

@@ -83,6 +83,8 @@ def test_confirmed_import_keeps_signing_dates_and_sources_and_records_the_office
     event = first.events.get()
     assert (event.action, event.actor) == (AccessionEvent.Action.IMPORTED, officer)
     assert first.organisation in Organisation.objects.public_register()
+    assert first.organisation.history.get().history_user == officer
+    assert first.declaration_text.startswith("Importföreningen 1 ansluter sig till")
 
 
 def test_second_import_of_the_same_file_creates_nothing(goteborg, officer):
