@@ -40,7 +40,7 @@ class RegisterImportForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_class = "officer-form"
-        self.helper.attrs = {"novalidate": "", "enctype": "multipart/form-data"}
+        self.helper.attrs = {"novalidate": ""}  # crispy adds the multipart enctype itself
         self.helper.layout = Layout(
             "municipality",
             "file",
