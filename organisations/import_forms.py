@@ -46,3 +46,41 @@ class RegisterImportForm(forms.Form):
             "file",
             StrictButton(_("Check the file"), type="submit", css_class="btn-primary"),
         )
+
+
+APPLICATION_NOT_PDF = _("The scanned application must be a PDF file.")
+APPLICATION_UNREADABLE = _("The PDF file could not be read. Scan the application again.")
+APPLICATION_TOO_LARGE = _("The file is larger than %(limit)s. Scan it at a lower resolution.")
+
+
+class ApplicationForm(forms.Form):
+    """The scanned paper application of an accession, attached by an officer afterwards."""
+
+    application = forms.FileField(
+        label=_("The scanned application (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_class = "officer-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            "application",
+            StrictButton(_("Attach the application"), type="submit", css_class="btn-primary"),
+        )
+
+    def clean_application(self):
+        from .validators import validate_pdf_upload
+
+        upload = self.cleaned_data["application"]
+        limit = settings.ACCESSION_MINUTES_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(APPLICATION_TOO_LARGE % {"limit": filesizeformat(limit)})
+        upload.seek(0)
+        if upload.read(5) != b"%PDF-":
+            raise forms.ValidationError(APPLICATION_NOT_PDF)
+        validate_pdf_upload(upload, unreadable=APPLICATION_UNREADABLE)  # and no active content
+        return upload

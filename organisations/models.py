@@ -563,6 +563,10 @@ def minutes_upload_path(instance: Accession, filename: str) -> str:
     return f"minutes/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
 
 
+def application_upload_path(instance: Accession, filename: str) -> str:
+    return f"applications/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
+
+
 class AccessionQuerySet(models.QuerySet):
     def open(self) -> AccessionQuerySet:
         """Pending or active: the accessions that block a new one for the same version."""
@@ -618,6 +622,13 @@ class Accession(models.Model):
         storage=private_storage,
         upload_to=minutes_upload_path,
         blank=True,
+    )
+    application = models.FileField(
+        _("scanned application"),
+        storage=private_storage,
+        upload_to=application_upload_path,
+        blank=True,
+        help_text=_("The signed paper application, scanned, attached by an officer."),
     )
     signer_name = models.CharField(_("signer's full name"), max_length=200)
     signer_title = models.CharField(_("signer's title"), max_length=200)
@@ -699,6 +710,7 @@ class AccessionEvent(models.Model):
         SUPERSEDED = "superseded", _("replaced by a re-confirmation")
         RECONFIRM_INVITED = "reconfirm_invited", _("invited to re-confirm for a new version")
         IMPORTED = "imported", _("imported from an earlier register by an officer")
+        APPLICATION_ATTACHED = "application", _("scanned application attached by an officer")
 
     accession = models.ForeignKey(
         Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")

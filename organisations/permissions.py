@@ -113,6 +113,11 @@ def can_record_accession(user: AnyUser, organisation: Organisation) -> bool:
     return is_officer_of(user, organisation.municipality_id)
 
 
+def can_attach_application(user: AnyUser, accession: Accession) -> bool:
+    """Attaching the scanned paper application: the municipality's officers."""
+    return is_officer_of(user, accession.agreement.municipality_id)
+
+
 def can_import_register(user: AnyUser, municipality: Municipality) -> bool:
     """Importing an existing register into a municipality: its own officers only."""
     return is_officer_of(user, municipality.pk)

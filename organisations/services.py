@@ -412,6 +412,30 @@ def accession_record(
     return accession
 
 
+@transaction.atomic
+def accession_attach_application(
+    *, accession: Accession, actor: Actor, upload: UploadedFile
+) -> Accession:
+    """An officer attaches the scanned paper application (a checked PDF) to an accession. An
+    earlier scan stays in the private storage; the event names both files."""
+    accession = _lock_accession(accession)
+    before = {"application": accession.application.name or None}
+    accession.application.save("application.pdf", upload, save=False)
+    accession.save(update_fields=["application"])
+    AccessionEvent.objects.create(
+        accession=accession,
+        action=AccessionEvent.Action.APPLICATION_ATTACHED,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        before=before,
+        after={"application": accession.application.name},
+    )
+    security_log.info(
+        "accession %s application attached by user %s", accession.pk, getattr(actor, "pk", None)
+    )
+    return accession
+
+
 def _lock_accession(accession: Accession) -> Accession:
     return Accession.objects.select_for_update().select_related("organisation").get(pk=accession.pk)
 

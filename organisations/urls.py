@@ -61,6 +61,16 @@ urlpatterns = [
     path("anslutningar/<int:pk>/", accessions.accession_detail, name="accession"),
     path("anslutningar/<int:pk>/kvitto.pdf", accessions.accession_receipt, name="receipt"),
     path("anslutningar/<int:pk>/protokoll.pdf", accessions.accession_minutes, name="minutes"),
+    path(
+        "anslutningar/<int:pk>/ansokan/",
+        officer_register.accession_application_attach,
+        name="application-attach",
+    ),
+    path(
+        "anslutningar/<int:pk>/ansokan.pdf",
+        officer_register.accession_application,
+        name="application",
+    ),
     path("anslutningar/<int:pk>/uttrade/", accessions.accession_withdraw, name="withdraw"),
     path("anslutningar/<int:pk>/bekrafta/", accessions.accession_reconfirm, name="reconfirm"),
     # Municipal officers' workspace (views/officer.py).

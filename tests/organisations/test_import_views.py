@@ -214,3 +214,47 @@ def test_officer_cannot_register_an_organisation_in_another_municipality(client,
     response = client.post(CREATE, organisation_body())
     assert response.status_code == 400  # Göteborg is not a choice
     assert not Organisation.objects.filter(name="Pappersföreningen").exists()
+
+
+# --- The scanned application, attached afterwards -------------------------------------------
+
+
+def test_officer_attaches_the_scanned_application_and_representatives_download_it(
+    officer_client, officer, client
+):
+    from tests.factories import AccessionFactory, RepresentativeFactory, minimal_pdf
+
+    accession = AccessionFactory(status="active", source="paper")
+    page = officer_client.get(accession.get_absolute_url()).content.decode()
+    attach = reverse("organisations:application-attach", args=[accession.pk])
+    assert attach in page
+    refused = officer_client.post(attach, {"application": SimpleUploadedFile("a.pdf", b"GIF89a")})
+    assert refused.status_code == 400 and "PDF" in refused.content.decode()
+    done = officer_client.post(
+        attach, {"application": SimpleUploadedFile("ansokan.pdf", minimal_pdf())}
+    )
+    assert done.status_code == 302
+    accession.refresh_from_db()
+    assert accession.application.name.startswith(f"applications/{accession.organisation_id}/")
+    event = accession.events.get(action="application")
+    assert event.actor == officer and event.after["application"] == accession.application.name
+    representative = RepresentativeFactory(organisation=accession.organisation).user
+    client.force_login(representative)
+    download = client.get(reverse("organisations:application", args=[accession.pk]))
+    assert download.status_code == 200 and download["Cache-Control"] == "private, no-store"
+    assert reverse("organisations:application-attach", args=[accession.pk]) not in (
+        client.get(accession.get_absolute_url()).content.decode()
+    )
+
+
+def test_officer_of_another_municipality_cannot_attach_or_download(client, boras_officer):
+    from tests.factories import AccessionFactory, minimal_pdf
+
+    accession = AccessionFactory(status="active")
+    client.force_login(boras_officer)
+    attach = reverse("organisations:application-attach", args=[accession.pk])
+    pdf = SimpleUploadedFile("ansokan.pdf", minimal_pdf())
+    assert client.post(attach, {"application": pdf}).status_code == 403
+    assert client.get(reverse("organisations:application", args=[accession.pk])).status_code == 404
+    accession.refresh_from_db()
+    assert not accession.application

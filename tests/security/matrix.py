@@ -262,6 +262,21 @@ SELFSERVICE_ROWS = [
         private(others=405),
         mfa="GET",
     ),
+    # A has no scanned application: nothing to download for anyone.
+    Row(
+        "organisations:application",
+        _r("organisations:application", "accession_a"),
+        private(others=404),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "organisations:application-attach",
+        _r("organisations:application-attach", "accession_a"),
+        private(officer_x=200),
+        private(officer_x=400),  # no file chosen
+        mfa="GET",
+    ),
     Row(
         "organisations:withdraw",
         _r("organisations:withdraw", "accession_a"),

@@ -53,7 +53,12 @@ from followup.forms import cycle_initial
 from followup.models import Cycle, Evaluation, Question
 from followup.report_forms import SECTION_LABELS
 from organisations.models import Accession, ActivityArea, Organisation, Representative
-from tests.factories import OrganisationFactory, RepresentativeFactory, valid_organisation_number
+from tests.factories import (
+    OrganisationFactory,
+    RepresentativeFactory,
+    minimal_pdf,
+    valid_organisation_number,
+)
 
 from . import hostile as h
 from .matrix import ROWS
@@ -650,6 +655,14 @@ FORM_CASES = [
         _url("organisations:officer-organisation-create"),
         organisation_valid,
         organisation_invalid,
+    ),
+    FormCase(
+        "organisations:application-attach",
+        "officer_x",
+        _url("organisations:application-attach", "accession_a"),
+        lambda w: {"application": pdf_file(minimal_pdf(), "ansokan.pdf")},
+        lambda w: {"application": not_a_pdf().filter(lambda u: u.content != b"")},
+        forms=("organisations.import_forms.ApplicationForm",),
     ),
     FormCase(
         "organisations:officer-import",
