@@ -99,6 +99,9 @@ SOURCES = {
     "dialogforum": Accession.Source.DIALOGUE_FORUM,
     "import": Accession.Source.IMPORT,
     "": Accession.Source.IMPORT,
+    # The codes, as an export of the portal writes them.
+    "paper": Accession.Source.PAPER,
+    "dialogue_forum": Accession.Source.DIALOGUE_FORUM,
 }
 # Which column a model field's error belongs to.
 FIELD_COLUMNS = {

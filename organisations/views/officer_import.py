@@ -142,7 +142,17 @@ def register_import_confirm(request: AuthenticatedHttpRequest, token: str) -> Ht
             fingerprint=request.POST.get("fingerprint", ""),
         )
     except ActionRefused as exc:
-        preview = importer.import_preview(rows=rows, municipality=municipality)
+        try:
+            preview = importer.import_preview(rows=rows, municipality=municipality)
+        except importer.ImportFileRefused as refused:  # e.g. no agreement in force any more
+            _forget(request)
+            form = RegisterImportForm(municipality_ids=_municipality_ids(request))
+            return render(
+                request,
+                "organisations/officer/import.html",
+                {"form": form, "refusal": refused.message},
+                status=refused.status,
+            )
         return _preview_page(
             request,
             preview,

@@ -258,3 +258,16 @@ def test_officer_of_another_municipality_cannot_attach_or_download(client, boras
     assert client.get(reverse("organisations:application", args=[accession.pk])).status_code == 404
     accession.refresh_from_db()
     assert not accession.application
+
+
+def test_agreement_no_longer_in_force_at_confirmation_saves_nothing(officer_client):
+    from agreements.models import AgreementVersion
+
+    response = upload(officer_client, csv_bytes([row(1)]))
+    AgreementVersion.objects.filter(
+        agreement__municipality__slug="goteborg", status=AgreementVersion.Status.CURRENT
+    ).update(status=AgreementVersion.Status.REPLACED)
+    refused = confirm(officer_client, response)
+    assert refused.status_code == 409
+    assert "ingen gällande överenskommelse" in refused.content.decode()
+    assert not imported().exists() and SESSION_KEY not in officer_client.session
