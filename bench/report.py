@@ -79,6 +79,21 @@ def tables(result: dict) -> str:
             f"Ratio: {pdf['ratio']}×.",
             "",
         ]
+    imported = result.get("register_import")
+    if imported:
+        lines += [
+            "**Import of an existing register** (bench/register_import.py; "
+            f"{imported.get('data_set', 'national data set')}, rolled back afterwards; measured "
+            f"{imported.get('date', result['date'])})",
+            "",
+            "| rows | file | read | check every row | import (checks again, one transaction) "
+            "| total |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {imported['rows']:,} | {imported['bytes'] / 1024:.0f} KiB "
+            f"| {imported['read_seconds']} s | {imported['preview_seconds']} s "
+            f"| {imported['import_seconds']} s | {imported['total_seconds']} s |",
+            "",
+        ]
     lines += [
         "**Budgets (issue #7) in this run**",
         "",

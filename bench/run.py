@@ -14,7 +14,12 @@ What it does (bench/README.md has the details and the options):
    p99 and the ratios to both references of the same round.
 4. Renders the largest evaluation PDF with WeasyPrint (in a process of its own, as the worker
    does) and the same HTML with Chromium's print-to-PDF, alternately.
-5. Writes bench/results/latest.json and the tables in docs/performance.md.
+5. Imports a register of 5,000 rows as an officer does (bench/register_import.py: read, check
+   every row, import in one transaction; rolled back afterwards).
+6. Writes bench/results/latest.json and the tables in docs/performance.md.
+
+``--only import`` runs step 5 alone (on the kept data set, or on an empty register when the data
+set has not been generated yet) and updates that figure in latest.json and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ BUDGETS = {
     "p99_ms_at_2": 100.0,
     "pdf_vs_chromium": 2.0,
     "pdf_peak_mib": 300.0,
+    "register_import_5000_seconds": 30.0,
 }
 
 
@@ -420,6 +426,76 @@ def measure_pdf(env: dict, cycle_id: int, rounds: int) -> dict:
     }
 
 
+def measure_register_import(env: dict, rows: int = 5000) -> dict:
+    result = subprocess.run(
+        [str(PYTHON), "-m", "bench.register_import", str(rows)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    log(
+        f"  Import of {figures['rows']} rows: read {figures['read_seconds']} s, check "
+        f"{figures['preview_seconds']} s, import {figures['import_seconds']} s"
+    )
+    return figures
+
+
+def import_verdict(figures: dict) -> dict:
+    limit = BUDGETS["register_import_5000_seconds"]
+    return {
+        "budget": f"import of {figures['rows']:,} register rows (check and import) ≤ {limit:g} s",
+        "met": figures["total_seconds"] <= limit,
+        "value": f"{figures['total_seconds']} s (read {figures['read_seconds']} s, check "
+        f"{figures['preview_seconds']} s, import {figures['import_seconds']} s)",
+    }
+
+
+def only_import(args) -> None:
+    """``--only import``: the register import alone, merged into the last full run's result."""
+    name = f"pg-seed{args.seed}-scale{args.scale:g}"
+    data_dir = WORK / name
+    var_dir = WORK / "var"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with postgres(data_dir) as database_url:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": database_url,
+            "PORTAL_VAR_DIR": str(var_dir),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        manage(env, "migrate", "--no-input", "-v0")
+        manage(env, "createcachetable")
+        marker = data_dir.parent / f"{name}.generated.json"
+        if not marker.exists():
+            manage(env, "load_agreements")
+        log("Register import: 5,000 rows")
+        figures = measure_register_import(env)
+        figures["data_set"] = "national data set" if marker.exists() else "empty register"
+    latest = RESULTS / "latest.json"
+    result = json.loads(latest.read_text()) if latest.exists() else {}
+    result["register_import"] = figures
+    result.setdefault("budgets", {}).update(BUDGETS)
+    result["verdicts"] = [
+        v for v in result.get("verdicts", []) if "register rows" not in v["budget"]
+    ] + [import_verdict(figures)]
+    RESULTS.mkdir(exist_ok=True)
+    latest.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    log(f"Wrote {latest}")
+    if not args.no_doc and "machine" in result:
+        sys.path.insert(0, str(ROOT))
+        from bench.report import write_doc
+
+        write_doc(result, DOC)
+        log(f"Wrote the tables in {DOC}")
+
+
 # --- the machine and the report -----------------------------------------------------------------
 
 
@@ -478,9 +554,16 @@ def main() -> None:
         "--serve", action="store_true", help="only serve the portal on the data set (profiling)"
     )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument("--skip-import", action="store_true", help="skip the register import")
+    parser.add_argument(
+        "--only", choices=["import"], help="run one step alone (import: the register import)"
+    )
     args = parser.parse_args()
     # Stopped with SIGTERM, still stop every server this run started (the `with` blocks).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.only == "import":
+        only_import(args)
+        return
 
     started = time.monotonic()
     name = f"pg-seed{args.seed}-scale{args.scale:g}"
@@ -601,10 +684,16 @@ def main() -> None:
         if not args.skip_pdf:
             log("PDF: the largest evaluation, WeasyPrint and Chromium alternately")
             result["pdf"] = measure_pdf(env, targets["published_cycle"], args.pdf_rounds)
+        if not args.skip_import:
+            log("Register import: 5,000 rows, checked and imported, then rolled back")
+            result["register_import"] = measure_register_import(env)
+            result["register_import"]["data_set"] = "national data set"
 
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["minutes"] = round((time.monotonic() - started) / 60, 1)
     result["verdicts"] = verdicts(result, targets)
+    if "register_import" in result:
+        result["verdicts"].append(import_verdict(result["register_import"]))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     log(f"Wrote {RESULTS / 'latest.json'}")

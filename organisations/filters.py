@@ -46,7 +46,7 @@ def active_accession_years() -> list[int]:
     return [
         moment.year
         for moment in Accession.objects.filter(status=Accession.Status.ACTIVE).datetimes(
-            "decided_at", "year", order="DESC"
+            "signed_at", "year", order="DESC"
         )
     ]
 

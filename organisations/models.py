@@ -84,7 +84,8 @@ class OrganisationQuerySet(models.QuerySet):
         """Active signatories, with what a row of the register shows, in a fixed number of queries.
 
         Each organisation carries ``active_accessions`` (agreement and version fetched) and
-        ``latest_accession_at``, the date of its most recent active accession.
+        ``latest_accession_at``, the signing date of its most recent active accession (the date
+        it joined, not the date an officer verified or recorded it).
         """
         active = Accession.objects.filter(
             organisation=models.OuterRef("pk"), status=Accession.Status.ACTIVE
@@ -94,9 +95,7 @@ class OrganisationQuerySet(models.QuerySet):
             .select_related("municipality")
             .annotate(
                 latest_accession_at=models.Subquery(
-                    active.order_by(models.F("decided_at").desc(nulls_last=True)).values(
-                        "decided_at"
-                    )[:1]
+                    active.order_by(models.F("signed_at").desc()).values("signed_at")[:1]
                 )
             )
             .prefetch_related(
@@ -104,7 +103,7 @@ class OrganisationQuerySet(models.QuerySet):
                     "accessions",
                     queryset=Accession.objects.filter(status=Accession.Status.ACTIVE)
                     .select_related("agreement", "version")
-                    .order_by("agreement__order", "decided_at"),
+                    .order_by("agreement__order", "signed_at"),
                     to_attr="active_accessions",
                 )
             )
@@ -139,13 +138,14 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
     def joined_in_year(self, year: int) -> OrganisationQuerySet:
-        """Has an active accession decided in the given year (local time)."""
+        """Has an active accession signed in the given year (local time): the year it joined, also
+        for an accession recorded or imported long after it was signed on paper."""
         return self.filter(
             models.Exists(
                 Accession.objects.filter(
                     organisation=models.OuterRef("pk"),
                     status=Accession.Status.ACTIVE,
-                    decided_at__year=year,
+                    signed_at__year=year,
                 )
             )
         )
@@ -639,6 +639,10 @@ def minutes_upload_path(instance: Accession, filename: str) -> str:
     return f"minutes/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
 
 
+def application_upload_path(instance: Accession, filename: str) -> str:
+    return f"applications/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
+
+
 class AccessionQuerySet(models.QuerySet):
     def open(self) -> AccessionQuerySet:
         """Pending or active: the accessions that block a new one for the same version."""
@@ -663,6 +667,7 @@ class Accession(models.Model):
         ONLINE = "online", _("signed online")
         DIALOGUE_FORUM = "dialogue_forum", _("at a dialogue forum")
         PAPER = "paper", _("on a paper application")
+        IMPORT = "import", _("imported from an earlier register")
 
     class Basis(models.TextChoices):
         SIGNATORY = "signatory", _("I am an authorised signatory of the organisation")
@@ -701,6 +706,13 @@ class Accession(models.Model):
         storage=private_storage,
         upload_to=minutes_upload_path,
         blank=True,
+    )
+    application = models.FileField(
+        _("scanned application"),
+        storage=private_storage,
+        upload_to=application_upload_path,
+        blank=True,
+        help_text=_("The signed paper application, scanned, attached by an officer."),
     )
     signer_name = models.CharField(_("signer's full name"), max_length=200)
     signer_title = models.CharField(_("signer's title"), max_length=200)
@@ -788,6 +800,8 @@ class AccessionEvent(models.Model):
         RECONFIRM_INVITED = "reconfirm_invited", _("invited to re-confirm for a new version")
         INFO_REQUESTED = "info_requested", _("more information asked for")
         INFO_GIVEN = "info_given", _("more information given")
+        IMPORTED = "imported", _("imported from an earlier register by an officer")
+        APPLICATION_ATTACHED = "application", _("scanned application attached by an officer")
 
     accession = models.ForeignKey(
         Accession, on_delete=models.PROTECT, related_name="events", verbose_name=_("accession")

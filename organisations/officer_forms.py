@@ -56,7 +56,12 @@ class OrganisationStatus:
 class OrganisationFilterForm(forms.Form):
     """The GET form above the officers' list of organisations."""
 
-    q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Name or organisation number"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),  # one type attribute (Nu Html Checker)
+    )
     status = forms.ChoiceField(
         label=_("Accession status"), choices=OrganisationStatus.CHOICES, required=False
     )
@@ -74,7 +79,7 @@ class OrganisationFilterForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Div(
-                Field("q", type="search"),
+                Field("q"),
                 "status",
                 "legal_form",
                 Div(

@@ -178,11 +178,8 @@ def register_records(absolute_url: Callable[[str], str]) -> list[dict]:
                 "municipality": organisation.municipality.name,
                 "agreement": accession.agreement.slug,
                 "agreement_version": accession.version.key,
-                "accession_date": (
-                    timezone.localdate(accession.decided_at).isoformat()
-                    if accession.decided_at
-                    else ""
-                ),
+                # The day it joined: the signing date (of the paper, for an imported register).
+                "accession_date": timezone.localdate(accession.signed_at).isoformat(),
                 "activity_areas": [area.key for area in organisation.activity_areas.all()],
                 "website": organisation.website,
                 "email": organisation.email,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
 
+from agreements.models import Municipality
 from core.types import Actor
 
 from .models import Accession, CouncilMembership, OfficerRole, Organisation, Representative
@@ -127,3 +128,13 @@ def can_invite_organisation_admin(user: AnyUser, organisation: Organisation) -> 
 
 def can_record_accession(user: AnyUser, organisation: Organisation) -> bool:
     return is_officer_of(user, organisation.municipality_id)
+
+
+def can_attach_application(user: AnyUser, accession: Accession) -> bool:
+    """Attaching the scanned paper application: the municipality's officers."""
+    return is_officer_of(user, accession.agreement.municipality_id)
+
+
+def can_import_register(user: AnyUser, municipality: Municipality) -> bool:
+    """Importing an existing register into a municipality: its own officers only."""
+    return is_officer_of(user, municipality.pk)

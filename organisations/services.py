@@ -259,6 +259,32 @@ def organisation_register(
 
 
 @transaction.atomic
+def organisation_register_by_officer(
+    *, actor: Actor, organisation: Organisation, activity_areas: list[ActivityArea]
+) -> Organisation:
+    """An officer registers an organisation of their municipality (to record its paper
+    accession at once). Nobody becomes its representative: the organisation can ask for access
+    later (``access_request_create``) or be invited by its officers."""
+    officer = OfficerRole.objects.filter(user=actor, municipality_id=organisation.municipality_id)
+    if not officer.exists():
+        raise ActionRefused(
+            _("Only an officer of the municipality can register an organisation in it."),
+            status=403,
+        )
+    existing = organisation_find_duplicate(
+        municipality_id=organisation.municipality_id,
+        organisation_number=organisation.organisation_number,
+    )
+    if existing:
+        raise DuplicateOrganisation(existing)
+    organisation.full_clean()
+    _set_history_user(organisation, actor)
+    organisation.save()
+    organisation.activity_areas.set(activity_areas)
+    return organisation
+
+
+@transaction.atomic
 def organisation_update(
     *,
     organisation: Organisation,
@@ -427,6 +453,30 @@ def accession_record(
         to=_organisation_addresses(organisation),
         template="organisations/email/accession_verified",
         context={"accession": accession, "url": site_url(accession.get_absolute_url())},
+    )
+    return accession
+
+
+@transaction.atomic
+def accession_attach_application(
+    *, accession: Accession, actor: Actor, upload: UploadedFile
+) -> Accession:
+    """An officer attaches the scanned paper application (a checked PDF) to an accession. An
+    earlier scan stays in the private storage; the event names both files."""
+    accession = _lock_accession(accession)
+    before = {"application": accession.application.name or None}
+    accession.application.save("application.pdf", upload, save=False)
+    accession.save(update_fields=["application"])
+    AccessionEvent.objects.create(
+        accession=accession,
+        action=AccessionEvent.Action.APPLICATION_ATTACHED,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        before=before,
+        after={"application": accession.application.name},
+    )
+    security_log.info(
+        "accession %s application attached by user %s", accession.pk, getattr(actor, "pk", None)
     )
     return accession
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, officer, public
+from .views import account, officer, officer_import, officer_register, public
 from .views.selfservice import accessions, organisation, representatives
 
 app_name = "organisations"
@@ -61,6 +61,16 @@ urlpatterns = [
     path("anslutningar/<int:pk>/", accessions.accession_detail, name="accession"),
     path("anslutningar/<int:pk>/kvitto.pdf", accessions.accession_receipt, name="receipt"),
     path("anslutningar/<int:pk>/protokoll.pdf", accessions.accession_minutes, name="minutes"),
+    path(
+        "anslutningar/<int:pk>/ansokan/",
+        officer_register.accession_application_attach,
+        name="application-attach",
+    ),
+    path(
+        "anslutningar/<int:pk>/ansokan.pdf",
+        officer_register.accession_application,
+        name="application",
+    ),
     path("anslutningar/<int:pk>/uttrade/", accessions.accession_withdraw, name="withdraw"),
     path("anslutningar/<int:pk>/bekrafta/", accessions.accession_reconfirm, name="reconfirm"),
     path("anslutningar/<int:pk>/svara/", accessions.accession_answer, name="answer"),
@@ -68,9 +78,26 @@ urlpatterns = [
     path("handlaggare/", officer.queue, name="officer"),
     path("handlaggare/organisationer/", officer.organisations, name="officer-organisations"),
     path(
+        "handlaggare/organisationer/ny/",
+        officer_register.organisation_create,
+        name="officer-organisation-create",
+    ),
+    path(
         "handlaggare/organisationer/<int:pk>/registrera-anslutning/",
         officer.record_accession,
         name="record",
+    ),
+    # Import of an existing register (views/officer_import.py).
+    path("handlaggare/import/", officer_import.register_import, name="officer-import"),
+    path(
+        "handlaggare/import/mall.<slug:kind>",
+        officer_import.register_import_template,
+        name="officer-import-template",
+    ),
+    path(
+        "handlaggare/import/<slug:token>/bekrafta/",
+        officer_import.register_import_confirm,
+        name="officer-import-confirm",
     ),
     path(
         "handlaggare/bekraftelser/<slug:slug>/",

@@ -42,6 +42,7 @@ def _temporary_files(tmp_path, monkeypatch, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     storage = FileSystemStorage(location=tmp_path / "private")
     monkeypatch.setattr(Accession._meta.get_field("minutes"), "storage", storage)
+    monkeypatch.setattr(Accession._meta.get_field("application"), "storage", storage)
     return storage
 
 

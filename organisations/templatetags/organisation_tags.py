@@ -53,7 +53,7 @@ def agreement_signatories(agreement: Agreement) -> dict:
     }
     if not context["listed_in_full"]:
         latest = active.select_related("organisation", "version").order_by(
-            F("decided_at").desc(nulls_last=True), "-pk"
+            F("signed_at").desc(), "-pk"
         )
         context["latest"] = _one_per_organisation(latest[: 2 * LATEST_LISTED])[:LATEST_LISTED]
         context["not_reconfirmed"] = counted["total"] - counted["on_current"]

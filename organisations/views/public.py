@@ -82,7 +82,7 @@ def organisation_page_content(organisation: Organisation) -> dict:
         "active_accessions": list(
             organisation.accessions.filter(status=Accession.Status.ACTIVE)
             .select_related("agreement", "version")
-            .order_by("agreement__order", "decided_at")
+            .order_by("agreement__order", "signed_at")
         ),
         "activity_areas": list(organisation.activity_areas.all()),
     }

@@ -225,6 +225,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@samverkan.example.se
 # checks who asks (organisations.views). The size limit is checked by the form.
 PRIVATE_STORAGE_ROOT = VAR_DIR / "private"
 ACCESSION_MINUTES_MAX_BYTES = 10 * 1024 * 1024
+# The officers' import of an existing register (organisations/register_import.py): the largest
+# file and the most rows one import takes; a larger register is imported in parts.
+REGISTER_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+REGISTER_IMPORT_MAX_ROWS = 5_000
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

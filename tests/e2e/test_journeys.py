@@ -500,3 +500,49 @@ def test_the_menu_folds_on_a_phone(site):
     toggle.click()
     visitor.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
     assert "Föreningen Mobilen" in page.locator("main").inner_text()
+
+
+def test_officer_imports_a_paper_register(site):
+    """An officer downloads the template, uploads a register with errors (told row by row,
+    nothing saved), uploads the corrected file, checks the preview and confirms; the public
+    register shows the organisation as joined on the day it signed on paper (issue 17, item 2)."""
+    from tests.organisations.import_files import csv_bytes, number, row
+
+    officer = mfa_officer("goteborg")
+    clerk = site.visitor()
+    page = clerk.goto("/")
+    log_in(clerk, officer.email, mfa=True)
+    clerk.follow(account_menu(page).get_by_role("link", name=sv("Officer workspace")))
+    clerk.follow(page.get_by_role("link", name=sv("Import an existing register (CSV or Excel)")))
+    clerk.audit("register import", screenshot="officer-import")
+    template, filename = clerk.download(
+        page.get_by_role("link", name=sv("template as Excel (.xlsx)")).click
+    )
+    assert template.startswith(b"PK") and filename.endswith(".xlsx")
+
+    file_field = field(page, sv("The register (CSV or Excel file)"))
+    bad = [row(1), row(2, undertecknad_datum="2999-01-01"), row(3, organisationsnummer=number(1))]
+    file_field.set_input_files(
+        {"name": "register.csv", "mimeType": "text/csv", "buffer": csv_bytes(bad)}
+    )
+    clerk.follow(page.get_by_role("button", name=sv("Check the file")))
+    clerk.audit("register import with errors", status=400, screenshot="officer-import-errors")
+    assert not Organisation.objects.filter(name__startswith="Importföreningen").exists()
+    clerk.follow(page.get_by_role("link", name=sv("Upload a corrected file")))
+
+    good = [row(1), row(2, undertecknad_datum="14/3/2016")]
+    field(page, sv("The register (CSV or Excel file)")).set_input_files(
+        {"name": "register.csv", "mimeType": "text/csv", "buffer": csv_bytes(good)}
+    )
+    clerk.follow(page.get_by_role("button", name=sv("Check the file")))
+    clerk.audit("register import preview", screenshot="officer-import-preview")
+    clerk.follow(page.get_by_role("button", name=re.compile(re.escape(sv("Import")))))
+    clerk.audit("organisations after the import")
+    assert Organisation.objects.filter(name__startswith="Importföreningen").count() == 2
+
+    public = site.visitor()
+    public.goto("/")
+    public.follow(main_menu(public.page).get_by_role("link", name=sv("Organisations")))
+    public.follow(public.page.get_by_role("link", name="Importföreningen 2"))
+    public.audit("imported organisation")
+    assert public.page.locator('time[datetime="2016-03-14"]').count() == 1

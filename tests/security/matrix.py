@@ -262,6 +262,21 @@ SELFSERVICE_ROWS = [
         private(others=405),
         mfa="GET",
     ),
+    # A has no scanned application: nothing to download for anyone.
+    Row(
+        "organisations:application",
+        _r("organisations:application", "accession_a"),
+        private(others=404),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "organisations:application-attach",
+        _r("organisations:application-attach", "accession_a"),
+        private(officer_x=200),
+        private(officer_x=400),  # no file chosen
+        mfa="GET",
+    ),
     # Withdrawing is for the organisation's admins: a plain representative is told why not, and
     # who can (403); an empty POST lacks the reason and the confirmation (400).
     Row(
@@ -314,6 +329,34 @@ OFFICER_ROWS = [
         private(officer_x=200),
         private(officer_x=409),  # A has an open accession already
         mfa="GET",
+    ),
+    Row(
+        "organisations:officer-organisation-create",
+        _r("organisations:officer-organisation-create"),
+        private(**OFFICERS),
+        private(officer_x=400, officer_y=400),  # an empty body: the form again
+        mfa="GET",
+    ),
+    Row(
+        "organisations:officer-import",
+        _r("organisations:officer-import"),
+        private(**OFFICERS),
+        private(officer_x=400, officer_y=400),  # an empty body: no file chosen
+        mfa="GET",
+    ),
+    Row(
+        "organisations:officer-import-template",
+        lambda world: reverse("organisations:officer-import-template", args=["xlsx"]),
+        private(**OFFICERS),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "organisations:officer-import-confirm",
+        lambda world: reverse("organisations:officer-import-confirm", args=["0" * 32]),
+        READ_ONLY,
+        private(officer_x=404, officer_y=404),  # no checked file of this session has the token
+        mfa="POST",
     ),
     Row(
         "organisations:invite-reconfirm",

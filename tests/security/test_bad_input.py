@@ -63,6 +63,7 @@ from tests.factories import (
     AccessionFactory,
     OrganisationFactory,
     RepresentativeFactory,
+    minimal_pdf,
     valid_organisation_number,
 )
 
@@ -565,6 +566,33 @@ def record_invalid(world: World) -> Strategies:
     }
 
 
+def register_file_invalid() -> st.SearchStrategy:
+    """Files the register import must refuse whole or row by row: junk named as CSV or XLSX, a
+    PDF, a register with a signing date in the future or another municipality."""
+    from tests.organisations.import_files import csv_bytes, row
+
+    def upload(name: str, content: bytes) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, content)
+
+    return st.one_of(
+        st.binary(min_size=1, max_size=3000).map(lambda b: upload("register.csv", b)),
+        st.binary(min_size=1, max_size=3000).map(lambda b: upload("register.xlsx", b)),
+        not_a_pdf().filter(lambda u: u.content != b""),
+        st.builds(lambda: upload("r.csv", csv_bytes([row(1, undertecknad_datum=_today(3))]))),
+        st.builds(lambda: upload("r.csv", csv_bytes([row(1, kommun="Borås")]))),
+        st.builds(lambda: upload("r.csv", csv_bytes([row(1), row(2, organisationsnummer="1")]))),
+    )
+
+
+def register_file_valid(world: World) -> dict:
+    from tests.organisations.import_files import csv_bytes, row
+
+    return {
+        "municipality": str(Municipality.objects.get(slug="goteborg").pk),
+        "file": SimpleUploadedFile("register.csv", csv_bytes([row(1)])),
+    }
+
+
 FORM_CASES = [
     FormCase(
         "organisations:create",
@@ -650,6 +678,31 @@ FORM_CASES = [
         lambda w: RECORD_VALID,
         record_invalid,
         forms=("organisations.officer_forms.RecordAccessionForm",),
+    ),
+    FormCase(
+        "organisations:officer-organisation-create",
+        "officer_x",
+        _url("organisations:officer-organisation-create"),
+        organisation_valid,
+        organisation_invalid,
+    ),
+    FormCase(
+        "organisations:application-attach",
+        "officer_x",
+        _url("organisations:application-attach", "accession_a"),
+        lambda w: {"application": pdf_file(minimal_pdf(), "ansokan.pdf")},
+        lambda w: {"application": not_a_pdf().filter(lambda u: u.content != b"")},
+        forms=("organisations.import_forms.ApplicationForm",),
+    ),
+    FormCase(
+        "organisations:officer-import",
+        "officer_x",
+        _url("organisations:officer-import"),
+        register_file_valid,
+        lambda w: {"file": register_file_invalid(), "municipality": h.unknown_id()},
+        forms=("organisations.import_forms.RegisterImportForm",),
+        statuses=(400, 413),
+        accepted=(200,),  # the check of every row, with the button to confirm
     ),
     FormCase(
         "organisations:reject",
