@@ -197,7 +197,10 @@ def test_organisation_joins_is_verified_and_withdraws(site):
         page.get_by_role("link", name=re.compile(re.escape(sv("Withdraw from the agreement"))))
     )
     person.audit("withdraw")
-    field(page, sv("Reason (optional)")).fill("Föreningen läggs ned.")
+    field(page, sv("Reason for withdrawing")).fill("Föreningen läggs ned.")
+    page.get_by_label(
+        sv("I confirm, as the organisation's admin, that the organisation leaves the agreement.")
+    ).check()
     person.follow(
         page.locator("main").get_by_role("button", name=sv("Withdraw from the agreement"))
     )
