@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
+
+
+def post_helper(
+    *fields: Any, button: Any, action: str = "", form_id: str = "", css_class: str = "officer-form"
+) -> FormHelper:
+    """A crispy helper for a small POST form: its fields, then its button."""
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.form_class = css_class
+    if action:
+        helper.form_action = action
+    if form_id:
+        helper.form_id = form_id
+    helper.layout = Layout(*fields, button)
+    return helper
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

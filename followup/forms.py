@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from crispy_forms.bootstrap import StrictButton
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Field, Layout
+from crispy_forms.layout import Field
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import post_helper
 
 from . import services
 from .models import Cycle, Question, RespondentGroup
@@ -28,18 +29,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _helper(*fields, button, action: str = "", form_id: str = "", css_class="officer-form"):
-    helper = FormHelper()
-    helper.form_method = "post"
-    helper.form_class = css_class
-    if action:
-        helper.form_action = action
-    if form_id:
-        helper.form_id = form_id
-    helper.layout = Layout(*fields, button)
-    return helper
 
 
 class CycleForm(forms.Form):
@@ -78,7 +67,7 @@ class CycleForm(forms.Form):
 
     def __init__(self, *args, button=None, action: str = "", form_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = post_helper(
             *self.layout_fields(),
             button=button
             or StrictButton(_("Save the cycle"), type="submit", css_class="btn-primary"),
@@ -217,7 +206,7 @@ class QuestionForm(forms.Form):
             button = StrictButton(_("Add the question"), type="submit", css_class="btn-primary")
         else:
             button = StrictButton(_("Save the question"), type="submit", css_class="btn-primary")
-        self.helper = _helper(
+        self.helper = post_helper(
             "text",
             Field("section", list="question-sections"),
             "answer_kind",
@@ -250,7 +239,7 @@ class DeadlineForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = post_helper(
             "deadline",
             button=StrictButton(
                 _("Move the deadline"), type="submit", css_class="btn-outline-primary"
@@ -275,7 +264,7 @@ class ReopenForm(forms.Form):
     def __init__(self, *args, report_id: int, action: str, **kwargs):
         kwargs.setdefault("auto_id", f"id_reopen{report_id}_%s")
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = post_helper(
             "reason",
             button=StrictButton(
                 _("Reopen the report"), type="submit", css_class="btn-outline-primary btn-sm"

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgreementVersion
+from core.forms import post_helper
 
 from . import services
 from .models import Accession, LegalForm, OfficerPreference
@@ -257,13 +258,12 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = action
-        self.helper.form_class = "officer-form"
-        self.helper.layout = Layout(
+        self.helper = post_helper(
             "reason",
-            StrictButton(_("Reject the accession"), type="submit", css_class="btn-outline-danger"),
+            button=StrictButton(
+                _("Reject the accession"), type="submit", css_class="btn-outline-danger"
+            ),
+            action=action,
         )
 
     def clean_reason(self):
@@ -299,13 +299,10 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = action
-        self.helper.form_class = "officer-form"
-        self.helper.layout = Layout(
+        self.helper = post_helper(
             "note",
-            StrictButton(_("Verify the accession"), type="submit", css_class="btn-primary"),
+            button=StrictButton(_("Verify the accession"), type="submit", css_class="btn-primary"),
+            action=action,
         )
 
 
@@ -324,15 +321,12 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = action
-        self.helper.form_class = "officer-form"
-        self.helper.layout = Layout(
+        self.helper = post_helper(
             "question",
-            StrictButton(
+            button=StrictButton(
                 _("Ask for more information"), type="submit", css_class="btn-outline-primary"
             ),
+            action=action,
         )
 
 
@@ -356,13 +350,10 @@ class WorkMailForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = action
-        self.helper.form_class = "officer-form"
-        self.helper.layout = Layout(
+        self.helper = post_helper(
             "work_mail",
-            StrictButton(_("Save"), type="submit", css_class="btn-outline-primary"),
+            button=StrictButton(_("Save"), type="submit", css_class="btn-outline-primary"),
+            action=action,
         )
 
 
@@ -380,11 +371,8 @@ class InviteAdminForm(forms.Form):
 
     def __init__(self, *args, action: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = action
-        self.helper.form_class = "officer-form"
-        self.helper.layout = Layout(
+        self.helper = post_helper(
             "email",
-            StrictButton(_("Invite as admin"), type="submit", css_class="btn-primary"),
+            button=StrictButton(_("Invite as admin"), type="submit", css_class="btn-primary"),
+            action=action,
         )

@@ -114,7 +114,7 @@ def sign(request, pk: int):
             return render(request, "organisations/sign.html", context, status=400)
         except services.ActionRefused as exc:
             context["refusal"] = exc.message
-            return render(request, "organisations/sign.html", context, status=409)
+            return render(request, "organisations/sign.html", context, status=exc.status)
         messages.success(
             request,
             _(
@@ -255,7 +255,7 @@ def accession_answer(request, pk: int):
         return render(request, "organisations/accession_answer.html", context, status=400)
     except services.ActionRefused as exc:
         context["refusal"] = exc.message
-        return render(request, "organisations/accession_answer.html", context, status=409)
+        return render(request, "organisations/accession_answer.html", context, status=exc.status)
     messages.success(
         request,
         _(
@@ -356,7 +356,7 @@ def accession_withdraw(request, pk: int):
             return render(request, "organisations/withdraw.html", context, status=400)
         except services.ActionRefused as exc:
             context["refusal"] = exc.message
-            return render(request, "organisations/withdraw.html", context, status=409)
+            return render(request, "organisations/withdraw.html", context, status=exc.status)
         messages.success(
             request,
             _(
