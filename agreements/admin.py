@@ -1,17 +1,19 @@
 """Editing agreement content in the admin. Every change is kept by django-simple-history."""
 
 from operator import attrgetter
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin
+from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin, LabelledTabularInline
 
 from . import services
 from .models import (
@@ -33,6 +35,12 @@ from .models import (
     Section,
     Theme,
 )
+
+# Boxes to tick rather than filter_horizontal, whose script writes ARIA that axe refuses.
+M2M_AS_CHECKBOXES: dict[type[models.Field], dict[str, Any]] = {
+    **URL_FIELD_OVERRIDES,
+    models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+}
 
 SIGNED_CONTENT = _(
     "This text has been signed by organisations or followed up, so no part of it can be "
@@ -190,7 +198,7 @@ class ThemeAdmin(admin.ModelAdmin):
     list_editable = ["order"]
 
 
-class VersionInline(OnRecordMixin, admin.TabularInline):
+class VersionInline(OnRecordMixin, LabelledTabularInline):
     """Versions are listed here and edited on their own page ("New version" makes one)."""
 
     model = AgreementVersion
@@ -218,7 +226,7 @@ class SectionInline(SignedTextMixin, OnRecordMixin, admin.StackedInline):
     fields = ["order", "key", "kind", "part", "title", "body"]
 
 
-class FollowUpRuleInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
+class FollowUpRuleInline(SignedTextMixin, OnRecordMixin, LabelledTabularInline):
     model = FollowUpRule
     extra = 0
 
@@ -236,6 +244,32 @@ class AgreementVersionAdmin(SignedTextAdminMixin, ContentAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["status"] if obj is not None else []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, unquote(object_id))
+        if version is not None:
+            extra_context = {**(extra_context or {}), "version_parts": self._parts(version)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _parts(self, version: AgreementVersion) -> list[tuple[str, int, str]]:
+        """The version's parts edited on pages of their own (principles, commitments, …): the
+        name, how many, and the admin's list of them for this version only."""
+        parts: list[tuple[type[models.Model], Any]] = [
+            (Principle, version.principles),
+            (Commitment, version.commitments),
+            (DevelopmentArea, version.development_areas),
+            (Body, version.bodies),
+            (FollowUpArea, version.followup_areas),
+        ]
+        return [
+            (
+                str(model._meta.verbose_name_plural).capitalize(),
+                related.count(),
+                reverse(f"admin:agreements_{model._meta.model_name}_changelist")
+                + f"?version__id__exact={version.pk}",
+            )
+            for model, related in parts
+        ]
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -326,27 +360,35 @@ class AgreementVersionAdmin(SignedTextAdminMixin, ContentAdmin):
 
 
 class VersionContentAdmin(SignedTextAdminMixin, ContentAdmin):
-    list_filter = ["version__agreement"]
+    list_filter = ["version__agreement", "version"]
     list_select_related = ["version__agreement"]
 
 
 @admin.register(Principle)
 class PrincipleAdmin(VersionContentAdmin):
     list_display = ["title", "version", "order"]
-    filter_horizontal = ["themes"]
     search_fields = ["title", "body"]
+    formfield_overrides = M2M_AS_CHECKBOXES
 
 
 @admin.register(Commitment)
 class CommitmentAdmin(VersionContentAdmin):
     list_display = ["__str__", "party", "version", "order"]
-    list_filter = ["version__agreement", "party"]
+    list_filter = ["version__agreement", "version", "party"]
     search_fields = ["title", "body"]
-    filter_horizontal = ["principles"]
     raw_id_fields = ["listed_under"]
+    formfield_overrides = M2M_AS_CHECKBOXES
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The principles to tick are those of the commitment's own version."""
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "principles" in form.base_fields:
+            field = form.base_fields["principles"]
+            field.queryset = field.queryset.filter(version=obj.version)
+        return form
 
 
-class DevelopmentAreaItemInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
+class DevelopmentAreaItemInline(SignedTextMixin, OnRecordMixin, LabelledTabularInline):
     model = DevelopmentAreaItem
     extra = 0
 
@@ -357,7 +399,7 @@ class DevelopmentAreaAdmin(VersionContentAdmin):
     inlines = [DevelopmentAreaItemInline]
 
 
-class BodyTaskInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
+class BodyTaskInline(SignedTextMixin, OnRecordMixin, LabelledTabularInline):
     model = BodyTask
     extra = 0
 
@@ -368,7 +410,7 @@ class BodyAdmin(VersionContentAdmin):
     inlines = [BodyTaskInline]
 
 
-class FollowUpQuestionInline(SignedTextMixin, OnRecordMixin, admin.TabularInline):
+class FollowUpQuestionInline(SignedTextMixin, OnRecordMixin, LabelledTabularInline):
     model = FollowUpQuestion
     extra = 0
 
@@ -394,7 +436,7 @@ class ActionPlanAdmin(ContentAdmin):
     inlines = [PlanAreaInline]
 
 
-class PlanItemInline(OnRecordMixin, admin.TabularInline):
+class PlanItemInline(OnRecordMixin, LabelledTabularInline):
     model = PlanItem
     extra = 0
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -35,9 +36,44 @@ class WholeValuesHistoryHelper(HistoricalRecordContextHelper):
         return conditional_escape(text(old)), conditional_escape(text(new))
 
 
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """An inline formset whose "delete" box is named by its label (see LabelledTabularInline)."""
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            delete = form.fields["DELETE"]
+            delete.widget.attrs.setdefault("aria-label", delete.label)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """Django's tabular inline names its fields only by the column header, which is not the
+    field's label (axe: "Form elements must have labels"): each field, and the "delete" box,
+    gets its column's name as its accessible name."""
+
+    formset = LabelledInlineFormSet
+
+    def formfield_for_dbfield(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            widget: Any = getattr(formfield.widget, "widget", formfield.widget)  # related wrapper
+            widget.attrs.setdefault("aria-label", formfield.label)
+        return formfield
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's admin with whole values on the history page (its labels are Swedish
     through the portal's catalogue: core/translation_overrides.py)."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        # A field with a callable default (a list of reference numbers) gets a hidden copy of
+        # its initial value, which Django 5.2 renders with the field's aria-describedby: invalid
+        # HTML. The copy only tells a blank extra inline form from a changed one; a page's own
+        # form needs none.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.show_hidden_initial = False
+        return formfield
 
     def get_historical_record_context_helper(
         self, request: Any, historical_record: Any
@@ -46,7 +82,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 # Web addresses typed without a scheme are taken as https:// (Django 6's default) in admin forms.
-URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+URL_FIELD_OVERRIDES: dict[type[models.Field], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 @admin.register(OutgoingMail)

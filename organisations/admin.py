@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin
+from core.admin import URL_FIELD_OVERRIDES, HistoryAdmin, LabelledTabularInline
 
 from . import services
 from .models import (
@@ -66,7 +66,7 @@ class RepresentativeInlineForm(forms.ModelForm):
             self.fields["user"].disabled = True
 
 
-class RepresentativeInline(admin.TabularInline):
+class RepresentativeInline(LabelledTabularInline):
     """Representatives are added here and ended with "End", never deleted."""
 
     model = Representative
@@ -155,7 +155,7 @@ class OrganisationAdmin(NoDeleteMixin, HistoryAdmin):
                 self.message_user(request, exc.message, messages.ERROR)
 
 
-class AccessionEventInline(admin.TabularInline):
+class AccessionEventInline(LabelledTabularInline):
     model = AccessionEvent
     extra = 0
     can_delete = False

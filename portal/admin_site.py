@@ -1,6 +1,7 @@
 """The admin site: reached through the site's own login (allauth, with its rate limits), and only
 by staff who use two-factor authentication."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, resolve_url
@@ -11,6 +12,12 @@ ADMIN_NEEDS_MFA = _("The admin site requires two-factor authentication. Activate
 
 
 class PortalAdminSite(admin.AdminSite):
+    # The portal's own name, so that the admin's pages are titled as every other page of the
+    # portal ("Ny version – Lokala överenskommelser om samverkan"), not "Django-administration".
+    site_header = settings.PORTAL_NAME
+    site_title = settings.PORTAL_NAME
+    index_title = _("Administration")
+
     def has_permission(self, request):
         from organisations.permissions import has_mfa
 

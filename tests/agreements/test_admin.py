@@ -112,3 +112,41 @@ def test_the_history_page_is_swedish_and_shows_whole_values(client, editor):
         assert f">{swedish}</th>" in html, swedish
     for english in ("Changed by", "Changes", "Date/time", "Change reason"):
         assert f">{english}</th>" not in html, english
+
+
+def test_a_version_page_links_to_each_of_its_parts_for_that_version_only(client, editor):
+    from agreements.models import AgreementVersion
+
+    version = AgreementVersion.objects.get(agreement__slug="goteborg", status="current")
+    page = client.get(f"/admin/agreements/agreementversion/{version.pk}/change/")
+    html = page.content.decode()
+    assert "Versionens delar" in html
+    link = f"/admin/agreements/principle/?version__id__exact={version.pk}"
+    assert f'href="{link}"' in html
+    listed = client.get(link)
+    assert listed.status_code == 200
+    assert set(listed.context["cl"].queryset) == set(version.principles.all())
+
+
+def test_a_commitment_offers_only_its_own_versions_principles_as_boxes(client, editor):
+    from agreements.models import Commitment
+
+    commitment = Commitment.objects.filter(version__agreement__slug="goteborg").first()
+    page = client.get(f"/admin/agreements/commitment/{commitment.pk}/change/")
+    field = page.context["adminform"].form.fields["principles"]
+    assert set(field.queryset) == set(commitment.version.principles.all())
+    assert 'type="checkbox" name="principles"' in page.content.decode()
+
+
+def test_the_fields_of_a_table_of_inlines_are_named(client, editor):
+    from agreements.models import AgreementVersion
+
+    version = AgreementVersion.objects.get(agreement__slug="goteborg", status="current")
+    html = client.get(f"/admin/agreements/agreementversion/{version.pk}/change/").content.decode()
+    assert 'aria-label="med … års mellanrum"' in html or 'aria-label="Med … års mellanrum"' in html
+
+
+def test_the_admin_is_titled_as_the_portal(client, editor):
+    html = client.get("/admin/").content.decode()
+    assert "<title>Administration – Lokala överenskommelser om samverkan</title>" in html
+    assert "Django-administration" not in html
