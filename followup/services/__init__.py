@@ -44,6 +44,7 @@ from .evaluation import (
     evaluation_queue_pdf_task,
     evaluation_retry_pdf,
     evaluation_send_to_council,
+    evaluation_sides_waiting,
     evaluation_update,
 )
 from .messages import (
@@ -134,6 +135,7 @@ __all__ = [
     "evaluation_queue_pdf_task",
     "evaluation_retry_pdf",
     "evaluation_send_to_council",
+    "evaluation_sides_waiting",
     "evaluation_update",
     "question_delete",
     "question_save",

@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ActionRefused
-from core.mail import send_templated_mail, site_url
 from core.pagecache import public_data_changed
 from core.types import Actor
 from organisations.models import CouncilMembership
 
 from .. import permissions
 from ..models import Cycle, CycleEvent, Evaluation, EvaluationApproval, EvaluationComment
-from . import history
+from . import history, review_mail
 from .messages import (
     EVALUATION_NOT_IN_REVIEW,
     EVALUATION_NOT_STARTED,
@@ -95,6 +94,8 @@ def evaluation_update(
             after=after,
             revision=evaluation.revision,
         )
+    if changed and cycle.status == Cycle.Status.IN_REVIEW:
+        review_mail.members_asked_again(cycle=cycle, evaluation=evaluation)
     return evaluation
 
 
@@ -115,12 +116,7 @@ def evaluation_send_to_council(*, cycle: Cycle, actor: Actor) -> Cycle:
         after={"status": cycle.status},
         revision=evaluation.revision,
     )
-    members = CouncilMembership.objects.filter(agreement=cycle.agreement).select_related("user")
-    send_templated_mail(
-        to=[m.user.email for m in members],
-        template="followup/email/review",
-        context={"cycle": cycle, "url": site_url(cycle.evaluation.get_absolute_url())},
-    )
+    review_mail.council_asked_to_review(cycle=cycle)
     return cycle
 
 
@@ -155,6 +151,7 @@ def evaluation_comment(*, cycle: Cycle, actor: Actor, section: str, text: str) -
         section=section,
         revision=evaluation.revision,
     )
+    review_mail.officers_told_of_comment(cycle=cycle, comment=comment)
     return comment
 
 
@@ -182,14 +179,14 @@ def evaluation_approve(*, cycle: Cycle, actor: Actor) -> EvaluationApproval:
         before={"revision": previous} if previous is not None else None,
         after={"revision": evaluation.revision},
     )
+    waiting = evaluation_sides_waiting(evaluation)
+    review_mail.officers_told_of_approval(cycle=cycle, member=actor, waiting=waiting)
     return approval
 
 
-def evaluation_is_approved(evaluation: Evaluation) -> bool:
-    """At least one member from each side of the council approved the current revision.
-
-    Where the council has members from only one side, approval by one member is enough.
-    """
+def evaluation_sides_waiting(evaluation: Evaluation) -> list[CouncilMembership.Side]:
+    """The council's sides of which no member has approved the current revision yet, in the
+    order of ``CouncilMembership.Side`` (name them by ``.label``)."""
     cycle = evaluation.cycle
     sides = set(
         CouncilMembership.objects.filter(agreement=cycle.agreement).values_list("side", flat=True)
@@ -202,7 +199,21 @@ def evaluation_is_approved(evaluation: Evaluation) -> bool:
             ),
         ).values_list("side", flat=True)
     )
-    return bool(sides) and sides <= approved_sides
+    return [
+        side
+        for side in CouncilMembership.Side
+        if side.value in sides and side.value not in approved_sides
+    ]
+
+
+def evaluation_is_approved(evaluation: Evaluation) -> bool:
+    """At least one member from each side of the council approved the current revision.
+
+    Where the council has members from only one side, approval by one member is enough; a
+    council without members cannot approve.
+    """
+    has_members = CouncilMembership.objects.filter(agreement_id=evaluation.cycle.agreement_id)
+    return has_members.exists() and not evaluation_sides_waiting(evaluation)
 
 
 # --- Published, and its PDF ---------------------------------------------------------------------
@@ -236,6 +247,7 @@ def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
         revision=evaluation.revision,
     )
     public_data_changed()
+    review_mail.publication_announced(cycle=cycle)
     security_log.info("evaluation of cycle %s published by user %s", cycle.pk, actor.pk)
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation

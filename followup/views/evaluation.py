@@ -69,6 +69,7 @@ def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal
     in_review = cycle.status == Cycle.Status.IN_REVIEW and not published
     can_edit = is_officer and evaluation is not None and not published
     comments, approvals, approved, my_approval = [], [], False, None
+    waiting_sides: list[str] = []
     if evaluation is not None:
         by_section = defaultdict(list)
         for comment in evaluation.comments.select_related("author"):
@@ -84,6 +85,10 @@ def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal
             if approval.member_id == user.pk and approval.is_current:
                 my_approval = approval
         approved = in_review and services.evaluation_is_approved(evaluation)
+        if in_review:
+            waiting_sides = [
+                str(side.label) for side in services.evaluation_sides_waiting(evaluation)
+            ]
     if can_edit and edit_form is None:
         edit_form = EvaluationForm(instance=evaluation, cycle=cycle)
     if is_member and in_review and comment_form is None:
@@ -99,6 +104,7 @@ def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal
             "can_send": is_officer and cycle.status == Cycle.Status.CLOSED and not published,
             "can_publish": is_officer and approved,
             "approved": approved,
+            "waiting_sides": waiting_sides,
             "edit_form": edit_form if can_edit else None,
             "comment_form": comment_form if is_member and in_review else None,
             "comments": comments,

@@ -1,0 +1,110 @@
+"""Who is told what while the council reviews an evaluation, and when it is published.
+
+- the draft is sent to the council: each member gets an e-mail of their own (nobody sees the
+  other members' addresses);
+- a member comments or approves: the municipality's officers are told (with which side of the
+  council still has to approve);
+- the officers change the text after members approved: each member whose approval lapsed is
+  asked to approve again;
+- the evaluation is published: the council's members and every respondent of the cycle are told,
+  with the public page's address.
+
+Every message is stored by ``core.mail`` in the transaction of the step (and vanishes with it),
+one message per recipient. The evaluation services call these functions; nothing here decides who
+may do what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+
+from core.mail import send_templated_mail, site_url
+from core.types import Actor
+from organisations.models import CouncilMembership, is_deleted_account
+from organisations.notifications import officers_to_tell
+
+from ..models import Cycle, Evaluation, EvaluationComment
+from .notifications import report_recipients
+
+
+def _each(addresses: Iterable[str], template: str, context: dict[str, Any]) -> int:
+    """One message to each distinct address, in a stable order; returns how many."""
+    distinct = {address.strip().lower(): address.strip() for address in addresses if address}
+    for _key, address in sorted(distinct.items()):
+        send_templated_mail(to=[address], template=f"followup/email/{template}", context=context)
+    return len(distinct)
+
+
+def _members(cycle: Cycle) -> list[Actor]:
+    memberships = CouncilMembership.objects.filter(
+        agreement_id=cycle.agreement_id, user__is_active=True
+    ).select_related("user")
+    return [m.user for m in memberships if not is_deleted_account(m.user)]
+
+
+def _officer_addresses(cycle: Cycle, *, besides: Actor | None = None) -> list[str]:
+    officers = officers_to_tell(municipality_id=cycle.agreement.municipality_id)
+    return [o.email for o in officers if besides is None or o.pk != besides.pk]
+
+
+def _evaluation_url(cycle: Cycle) -> str:
+    return site_url(reverse("followup:evaluation", kwargs={"pk": cycle.pk}))
+
+
+def council_asked_to_review(*, cycle: Cycle) -> int:
+    """The draft is before the council: each member is asked, by an e-mail of their own."""
+    context = {"cycle": cycle, "url": _evaluation_url(cycle)}
+    return _each((m.email for m in _members(cycle)), "review", context)
+
+
+def officers_told_of_comment(*, cycle: Cycle, comment: EvaluationComment) -> int:
+    context = {
+        "cycle": cycle,
+        "comment": comment,
+        "member": comment.author,
+        "url": _evaluation_url(cycle) + "#granskning",
+    }
+    return _each(_officer_addresses(cycle), "council_commented", context)
+
+
+def officers_told_of_approval(
+    *, cycle: Cycle, member: Actor, waiting: list[CouncilMembership.Side]
+) -> int:
+    """``waiting``: the council's sides that have still to approve (none: the evaluation can be
+    published). Their names are translated when each message is rendered."""
+    context = {
+        "cycle": cycle,
+        "member": member,
+        "waiting": [side.label for side in waiting],
+        "url": _evaluation_url(cycle),
+    }
+    return _each(_officer_addresses(cycle), "council_approved", context)
+
+
+def members_asked_again(*, cycle: Cycle, evaluation: Evaluation) -> int:
+    """The text changed after these members approved it: they are asked to approve it again."""
+    lapsed = (
+        evaluation.approvals.exclude(evaluation_revision=evaluation.revision)
+        .filter(member__is_active=True)
+        .select_related("member")
+    )
+    members = [a.member for a in lapsed if not is_deleted_account(a.member)]
+    context = {"cycle": cycle, "evaluation": evaluation, "url": _evaluation_url(cycle)}
+    return _each((m.email for m in members), "approve_again", context)
+
+
+def publication_announced(*, cycle: Cycle) -> int:
+    """The council's members and every respondent of the cycle, each told once."""
+    url = site_url(
+        reverse(
+            "followup:public-evaluation",
+            kwargs={"slug": cycle.agreement.slug, "pk": cycle.pk},
+        )
+    )
+    addresses = [m.email for m in _members(cycle)]
+    for report in cycle.reports.select_related("organisation", "unit", "council_member"):
+        addresses.extend(report_recipients(report))
+    return _each(addresses, "published", {"cycle": cycle, "url": url})
