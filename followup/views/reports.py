@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from organisations.decorators import mfa_required
 
 from .. import permissions, services
-from ..models import Answer, Cycle, Report
+from ..models import Answer, Cycle, Report, ReportVersion
 from ..report_forms import ANSWER_FIELD_LABELS, QuestionFields, ReportForm, sections_of
 
 TEMPLATE = "followup/report.html"
@@ -111,6 +111,16 @@ def _render(request, report, *, form=None, status=200, refusal=None, changes=Non
             QuestionFields(question, answer=answers.get(question.pk)) for question in questions
         )
     may_file = permissions.can_file_report(request.user, report)
+    versions = list(report.versions.select_related("actor").order_by("-revision", "-pk"))
+    # A report an officer reopened says why, until it is submitted again.
+    reopened = None
+    if report.status == Report.Status.DRAFT:
+        for version in versions:  # newest first
+            if version.action == ReportVersion.Action.SUBMITTED:
+                break
+            if version.action == ReportVersion.Action.REOPENED:
+                reopened = version
+                break
     context = {
         "report": report,
         "cycle": report.cycle,
@@ -120,7 +130,8 @@ def _render(request, report, *, form=None, status=200, refusal=None, changes=Non
         "may_file": may_file,
         "refusal": refusal,
         "changes": changes,
-        "versions": report.versions.select_related("actor").order_by("-revision", "-pk"),
+        "versions": versions,
+        "reopened": reopened,
         "closed_reason": _closed_reason(report) if may_file else None,
     }
     return render(request, TEMPLATE, context, status=status)

@@ -469,3 +469,38 @@ def test_report_versions_are_kept(rep_client, report):
     assert ReportVersion.objects.filter(report=report).count() == 2
     html = rep_client.get(url).content.decode()
     assert 'id="historik-rubrik"' in html
+
+
+def test_a_reopened_report_says_who_reopened_it_and_why_until_submitted_again(
+    rep_client, report, cycle
+):
+    rep_client.post(report.get_absolute_url(), _data(report, action="submit"))
+    report.refresh_from_db()
+    officer = with_mfa(cycle.created_by)
+    services.report_reopen(report=report, actor=officer, reason="Siffran för möten saknas.")
+    report.refresh_from_db()
+    html = rep_client.get(report.get_absolute_url()).content.decode()
+    assert "Siffran för möten saknas." in html
+    assert "öppnade rapporten igen den" in html
+    assert escape(officer.get_full_name()) in html
+
+    # A draft saved meanwhile keeps the reason in view; submitting again ends it.
+    rep_client.post(report.get_absolute_url(), _data(report, revision=report.revision))
+    report.refresh_from_db()
+    assert "Siffran för möten saknas." in rep_client.get(report.get_absolute_url()).content.decode()
+    rep_client.post(
+        report.get_absolute_url(), _data(report, revision=report.revision, action="submit")
+    )
+    report.refresh_from_db()
+    assert report.status == Report.Status.SUBMITTED
+    html = rep_client.get(report.get_absolute_url()).content.decode()
+    assert "öppnade rapporten igen den" not in html
+    assert "en handläggare kan öppna den igen" in html  # the cycle is still open
+
+
+def test_a_submitted_report_of_a_closed_cycle_does_not_promise_reopening(rep_client, report, cycle):
+    rep_client.post(report.get_absolute_url(), _data(report, action="submit"))
+    services.cycle_close(cycle=cycle, actor=cycle.created_by)
+    html = rep_client.get(report.get_absolute_url()).content.decode()
+    assert "en handläggare kan öppna den igen" not in html
+    assert "Uppföljningen har stängt, så den kan inte längre ändras." in html
