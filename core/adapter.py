@@ -20,6 +20,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.utils import translation
 
+from .accounts import active_language, mail_languages
 from .mail import mail_queue
 
 # Notices that carry no secret (they say what changed, when and from which address). Every other
@@ -68,20 +69,25 @@ class AccountAdapter(DefaultAccountAdapter):
         return None
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render the message as allauth does, in the portal's language, and queue it.
+        """Render the message as allauth does, in the recipient's language, and queue it.
 
-        Like every message of the portal (core/mail.py) it is written in Swedish: the person
-        who asked is not always the one who reads it (a reset asked for someone's address).
+        The language is the one of the account the address belongs to (Swedish for an account
+        that never chose one), not the language of whoever asked: a reset can be asked for
+        someone else's address. A message to an address with no account (allauth's "no account
+        with this address" reply) is in the language of the page it was asked from.
         """
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": _site(request)}
-        ctx.update(context)
-        with translation.override(settings.LANGUAGE_CODE):
+        language = mail_languages([email]).get(email) or active_language()
+        with translation.override(language):
+            ctx = {"request": request, "email": email, "current_site": _site(request)}
+            ctx.update(context)
             message = self.render_mail(template_prefix, email, ctx)
+            subject, body = str(message.subject), str(message.body)
         mail_queue(
             recipients=list(message.to),
-            subject=str(message.subject),
-            body=str(message.body),
+            subject=subject,
+            body=body,
             template=template_prefix,
             sensitive=template_prefix not in NOTICES,
+            language=language,
         )
