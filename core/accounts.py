@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.http import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -44,14 +45,33 @@ def active_language() -> str:
     return supported_language(translation.get_language()) or settings.LANGUAGE_CODE
 
 
-def user_language(user: Actor | None) -> str:
-    """The language the person reads the portal's e-mail in; Swedish if they never chose."""
+def stored_language(user: Actor | None) -> str | None:
+    """The language stored with the account, or None if the person never chose one."""
     if user is None or user.pk is None:
-        return settings.LANGUAGE_CODE
+        return None
     language = (
         LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
     )
-    return supported_language(language) or settings.LANGUAGE_CODE
+    return supported_language(language)
+
+
+def user_language(user: Actor | None) -> str:
+    """The language the person reads the portal's e-mail in; Swedish if they never chose."""
+    return stored_language(user) or settings.LANGUAGE_CODE
+
+
+def set_language_cookie(response: HttpResponseBase, language: str) -> None:
+    """Switch the visitor's browser to ``language``: the cookie of Django's language switch."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def language_preference_set(*, user: Actor, language: str) -> LanguagePreference:

@@ -17,10 +17,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from .accounts import active_language, mail_languages
+from .accounts import active_language, mail_languages, set_language_cookie, stored_language
 from .mail import mail_queue
 
 # Notices that carry no secret (they say what changed, when and from which address). Every other
@@ -67,6 +67,17 @@ class AccountAdapter(DefaultAccountAdapter):
         person typed another one; then the account would have an address its owner never chose.
         """
         return None
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """Log in as allauth does; a browser that never chose a language (no language cookie)
+        takes the language stored with the account, so a person who reads English finds the
+        site in English wherever they log in. A choice made in this browser is left alone."""
+        response = super().post_login(request, user, **kwargs)
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = stored_language(user)
+            if language is not None and language != translation.get_language():
+                set_language_cookie(response, language)
+        return response
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message as allauth does, in the recipient's language, and queue it.

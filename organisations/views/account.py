@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.account_forms import ProfileForm
-from core.accounts import account_profile_update, user_language
+from core.accounts import account_profile_update, set_language_cookie, user_language
 from core.forms import add_service_errors
 
 from .. import services
@@ -101,16 +101,7 @@ def profile(request):
             with translation.override(data["language"]):
                 messages.success(request, str(PROFILE_SAVED))
             response = redirect("organisations:profile")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                data["language"],
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+            set_language_cookie(response, data["language"])
             return response
     return render(request, "organisations/account/profile.html", {"form": form}, status=400)
 

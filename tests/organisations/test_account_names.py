@@ -293,3 +293,28 @@ def test_deleting_the_account_removes_its_language_too():
     language_preference_set(user=user, language="en")
     services.user_delete(user=user)
     assert not LanguagePreference.objects.filter(user=user).exists()
+
+
+# --- Logging in --------------------------------------------------------------------------------
+
+
+def test_logging_in_from_a_browser_that_never_chose_takes_the_accounts_language(client):
+    user = UserFactory(password="correct horse battery")
+    language_preference_set(user=user, language="en")
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
+
+
+def test_logging_in_leaves_a_language_chosen_in_this_browser_alone(client):
+    user = UserFactory(password="correct horse battery")
+    language_preference_set(user=user, language="en")
+    client.post("/i18n/setlang/", {"language": "sv", "next": "/"})  # anonymous: not stored
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert "django_language" not in response.cookies
+    assert user_language(user) == "en"
