@@ -13,22 +13,20 @@ from typing import Any
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .accounts import active_language, language_preference_set
+from .accounts import active_language, language_preference_set, name_max_length
 from .types import Actor
 
 
 def _name_field(name: str, label: Any, autocomplete: str) -> forms.CharField:
     """A name field as long as Django's user model allows, named for the browser's autofill
     (WCAG 1.3.5)."""
-    max_length = get_user_model()._meta.get_field(name).max_length
     return forms.CharField(
         label=label,
-        max_length=max_length,
+        max_length=name_max_length(name),
         widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
     )
 

@@ -10,12 +10,13 @@ without a language gets Swedish, the site's language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.http import HttpResponseBase
 from django.utils import translation
@@ -23,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import LanguagePreference
 from .types import Actor
+
+SameSite = Literal["Lax", "Strict", "None", False] | None
 
 # Messages, reused by the tests.
 UNKNOWN_LANGUAGE = _("Choose one of the languages in the list.")
@@ -60,6 +63,13 @@ def user_language(user: Actor | None) -> str:
     return stored_language(user) or settings.LANGUAGE_CODE
 
 
+def name_max_length(field: str) -> int:
+    """How long a first or last name may be: as long as Django's user model allows."""
+    model_field = get_user_model()._meta.get_field(field)
+    assert isinstance(model_field, models.CharField) and model_field.max_length is not None
+    return model_field.max_length
+
+
 def set_language_cookie(response: HttpResponseBase, language: str) -> None:
     """Switch the visitor's browser to ``language``: the cookie of Django's language switch."""
     response.set_cookie(
@@ -70,7 +80,7 @@ def set_language_cookie(response: HttpResponseBase, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
     )
 
 
@@ -92,16 +102,16 @@ def account_profile_update(*, user: Actor, first_name: str, last_name: str, lang
     Both names are required (a representative list names its people); each is at most as long as
     Django's user model allows. Nothing is saved unless everything is valid.
     """
-    user_model = get_user_model()
     first_name, last_name = first_name.strip(), last_name.strip()
     errors: dict[str, list] = {}
     for field, value in (("first_name", first_name), ("last_name", last_name)):
-        limit = user_model._meta.get_field(field).max_length
         if not value:
             errors[field] = [NAME_REQUIRED]
-        elif limit is not None:
+        else:
             try:
-                MaxLengthValidator(limit)(value)  # Django's own message, in the active language
+                MaxLengthValidator(name_max_length(field))(
+                    value
+                )  # Django's own message, in the active language
             except ValidationError as exc:
                 errors[field] = exc.error_list
     if supported_language(language) != language:
