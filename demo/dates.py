@@ -8,7 +8,8 @@ recorded by an officer some days after a paper application or a dialogue forum (
 November), withdrawn years after joining. The board decision, where there is one, comes before
 the signature. Every day lies between the version's adoption and today.
 
-The days come from a random generator seeded with the organisation's name, so the same
+Organisations next to each other in the data file land years apart (``position``), and the
+days come from a random generator seeded with the organisation's name, so the same
 organisation gets the same days whenever the data is made on the same day (the span ends today).
 ``load_demo`` makes each accession through the services as they would today, then ``redate``
 moves it and its history (the events and the dates their before/after values hold) to the
@@ -31,6 +32,7 @@ SEED = "load_demo accession dates"
 # A dialogue forum is held each year on the first Thursday on or after 10 November.
 FORUM_MONTH_DAY = (11, 10)
 THURSDAY = 3
+GOLDEN = 0.6180339887498949
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,21 @@ def _day_between(rng: random.Random, first: datetime.date, last: datetime.date) 
     return first + datetime.timedelta(days=rng.randint(0, (last - first).days))
 
 
+def _spread_day(
+    rng: random.Random, first: datetime.date, last: datetime.date, position: int
+) -> datetime.date:
+    """A day between ``first`` and ``last`` for the organisation at ``position`` in its list.
+
+    Organisations next to each other in the list land far apart in the span (the fractional
+    parts of position × the golden ratio fill the span evenly for any number of them), and a
+    little jitter keeps the days from looking planned.
+    """
+    if last <= first:
+        return first
+    fraction = (position * GOLDEN + rng.uniform(-0.05, 0.05)) % 1.0
+    return first + datetime.timedelta(days=round(fraction * (last - first).days))
+
+
 def _after(day: datetime.date, rng: random.Random, low: int, high: int, *, today) -> datetime.date:
     """Some days after ``day``, at the latest yesterday (or ``day`` itself, if that is today)."""
     latest = max(today - datetime.timedelta(days=1), day)
@@ -88,10 +105,12 @@ def accession_dates(
     organisation_name: str,
     state: State,
     board: bool = False,
+    position: int = 0,
     today: datetime.date | None = None,
 ) -> AccessionDates:
     """The days of one demo accession in ``state`` to ``version``; ``board`` if its basis is a
-    board decision (dated before the signature)."""
+    board decision (dated before the signature); ``position`` is the organisation's place in its
+    municipality's list, which spreads the joining days of neighbours over the years."""
     today = today or timezone.localdate()
     rng = random.Random(f"{SEED}:{organisation_name}")  # noqa: S311 (made-up data, not security)
     start = min(adopted_on(version), today)
@@ -123,15 +142,18 @@ def accession_dates(
             for year in range(start.year, today.year + 1)
             if start <= _forum_day(year) <= today - datetime.timedelta(days=7)
         ]
-        signed_day = _forum_day(rng.choice(years)) if years else ago(30)
+        signed_day = ago(30)
+        if years:
+            fraction = (position * GOLDEN + rng.uniform(-0.05, 0.05)) % 1.0
+            signed_day = _forum_day(years[min(int(fraction * len(years)), len(years) - 1)])
         signed = timezone.make_aware(datetime.datetime.combine(signed_day, datetime.time(12)))
         decided = _at(_after(signed_day, rng, 1, 10, today=today), rng, 8, 16)
     elif state == State.PAPER:  # an application by post, recorded when it arrived
-        signed_day = _day_between(rng, start, ago(30))
+        signed_day = _spread_day(rng, start, ago(30), position)
         signed = timezone.make_aware(datetime.datetime.combine(signed_day, datetime.time(12)))
         decided = _at(_after(signed_day, rng, 3, 21, today=today), rng, 8, 16)
     else:  # verified: signed online any time since the adoption, verified within two weeks
-        signed_day = _day_between(rng, start, ago(45))
+        signed_day = _spread_day(rng, start, ago(45), position)
         signed = _at(signed_day, rng, 9, 21)
         decided = _at(_after(signed_day, rng, 1, 14, today=today), rng, 8, 16)
     board_decision = None

@@ -303,7 +303,11 @@ class Command(BaseCommand):
             return
         board = state == State.PAPER if state in RECORDED_STATES else index % 2 == 0
         dates = accession_dates(
-            version=current, organisation_name=organisation.name, state=state, board=board
+            version=current,
+            organisation_name=organisation.name,
+            state=state,
+            board=board,
+            position=index,
         )
         if state in RECORDED_STATES:
             self._recorded_accession(state, organisation, current, admin, officer, dates)
