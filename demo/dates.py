@@ -166,7 +166,7 @@ def accession_dates(
 
 
 # Which planned moment each event of a demo accession happened at, by its action.
-_EVENT_MOMENT = {
+_EVENT_MOMENT: dict[str, str] = {
     AccessionEvent.Action.SIGNED: "signed_at",
     AccessionEvent.Action.RECORDED: "decided_at",
     AccessionEvent.Action.VERIFIED: "decided_at",
