@@ -17,9 +17,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .accounts import active_language, mail_languages, set_language_cookie, stored_language
 from .mail import mail_queue
 
 # Notices that carry no secret (they say what changed, when and from which address). Every other
@@ -67,21 +68,37 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         return None
 
-    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render the message as allauth does, in the portal's language, and queue it.
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """Log in as allauth does; a browser that never chose a language (no language cookie)
+        takes the language stored with the account, so a person who reads English finds the
+        site in English wherever they log in. A choice made in this browser is left alone."""
+        response = super().post_login(request, user, **kwargs)
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = stored_language(user)
+            if language is not None and language != translation.get_language():
+                set_language_cookie(response, language)
+        return response
 
-        Like every message of the portal (core/mail.py) it is written in Swedish: the person
-        who asked is not always the one who reads it (a reset asked for someone's address).
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the message as allauth does, in the recipient's language, and queue it.
+
+        The language is the one of the account the address belongs to (Swedish for an account
+        that never chose one), not the language of whoever asked: a reset can be asked for
+        someone else's address. A message to an address with no account (allauth's "no account
+        with this address" reply) is in the language of the page it was asked from.
         """
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": _site(request)}
-        ctx.update(context)
-        with translation.override(settings.LANGUAGE_CODE):
+        language = mail_languages([email]).get(email) or active_language()
+        with translation.override(language):
+            ctx = {"request": request, "email": email, "current_site": _site(request)}
+            ctx.update(context)
             message = self.render_mail(template_prefix, email, ctx)
+            subject, body = str(message.subject), str(message.body)
         mail_queue(
             recipients=list(message.to),
-            subject=str(message.subject),
-            body=str(message.body),
+            subject=subject,
+            body=body,
             template=template_prefix,
             sensitive=template_prefix not in NOTICES,
+            language=language,
         )

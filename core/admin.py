@@ -93,7 +93,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     here; an operator queues unsent messages again with ``manage.py send_pending_mail``."""
 
     list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
-    list_filter = ["status", "template"]
+    list_filter = ["status", "template", "language"]
     search_fields = ["subject", "recipients"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -102,6 +102,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         "subject",
         "body_shown",
         "template",
+        "language",
         "sensitive",
         "status",
         "attempts",

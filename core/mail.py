@@ -1,4 +1,4 @@
-"""E-mail from templates, in the portal's working language, with absolute links.
+"""E-mail from templates, in each recipient's language, with absolute links.
 
 A message is rendered in the request that causes it and stored as an ``OutgoingMail`` row in the
 same transaction as the change it reports, so it exists exactly when that change does. The task
@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .accounts import mail_languages
 from .models import MAIL_MAX_ATTEMPTS, OutgoingMail, mail_backoff
 
 logger = logging.getLogger(__name__)
@@ -35,27 +36,56 @@ def site_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
-def send_templated_mail(*, to: list[str], template: str, context: dict) -> OutgoingMail | None:
+def send_templated_mail(*, to: list[str], template: str, context: dict) -> list[OutgoingMail]:
     """Queue ``<template>_subject.txt`` and ``<template>.txt`` for each distinct address.
 
     Call it inside the transaction of the change the message reports: the message is stored with
     that change (and disappears with it if the transaction rolls back) and handed to the task
     worker once it commits.
 
-    E-mail is written in Swedish (settings.LANGUAGE_CODE) whatever language the person who
-    caused it used: it goes to other people, whose choice we do not know.
+    Each recipient reads it in their own language (``core.accounts.mail_languages``: the account's
+    choice, Swedish for an account that never chose, the sender's language for an address with
+    no account), so the message is rendered once per language among the recipients and stored as
+    one message per language: a Swedish officer's verification reaches an English-speaking
+    representative in English and their Swedish-speaking colleague in Swedish.
     """
     recipients = sorted({address for address in to if address})
     if not recipients:
-        return None
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        return []
+    by_language: dict[str, list[str]] = {}
+    for address, language in mail_languages(recipients).items():
+        by_language.setdefault(language, []).append(address)
+    messages = []
+    for language in sorted(by_language):
+        subject, body = render_mail(template, context, language=language)
+        messages.append(
+            mail_queue(
+                recipients=by_language[language],
+                subject=subject,
+                body=body,
+                template=template,
+                language=language,
+            )
+        )
+    return messages
+
+
+def render_mail(template: str, context: dict, *, language: str) -> tuple[str, str]:
+    """The subject (one line) and body of ``<template>`` written in ``language``."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
-    return mail_queue(recipients=recipients, subject=subject, body=body, template=template)
+    return subject, body
 
 
 def mail_queue(
-    *, recipients: list[str], subject: str, body: str, template: str = "", sensitive: bool = False
+    *,
+    recipients: list[str],
+    subject: str,
+    body: str,
+    template: str = "",
+    sensitive: bool = False,
+    language: str = "",
 ) -> OutgoingMail:
     """Store one rendered message and hand it to the task worker once the transaction commits.
 
@@ -71,6 +101,7 @@ def mail_queue(
         body=body,
         template=template,
         sensitive=sensitive,
+        language=language,
     )
     transaction.on_commit(partial(mail_enqueue, mail.pk), robust=True)
     return mail

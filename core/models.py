@@ -1,9 +1,11 @@
-"""The base app's records: outgoing e-mail, kept until (and after) it is sent."""
+"""The base app's records: outgoing e-mail, kept until (and after) it is sent, and the language a
+person reads the portal's e-mail in."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +53,8 @@ class OutgoingMail(models.Model):
     subject = models.CharField(_("subject"), max_length=998)
     body = models.TextField(pgettext_lazy("e-mail", "body"))
     template = models.CharField(_("template"), max_length=200, blank=True)
+    # The language the message was written in: its recipients' (core.accounts.mail_language).
+    language = models.CharField(_("language"), max_length=10, blank=True)
     # Sign-in and reset links, confirmation and login codes: the admin never shows such a body,
     # and it is blanked once the message is sent (core/mail.py).
     sensitive = models.BooleanField(
@@ -80,3 +84,30 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.recipients)}"
+
+
+class LanguagePreference(models.Model):
+    """The language a person wants the portal's e-mail in (and the site, once they sign in).
+
+    Set at sign-up from the language the page was in, whenever the person uses the language
+    switch while signed in, and on their account's "Name and language" page
+    (core/accounts.py). No row means the site's language (Swedish): accounts made before the
+    choice existed keep getting Swedish e-mail, as they always did.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="language_preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+        ordering = ["user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.language}"

@@ -15,7 +15,6 @@ the steps) stays in the generators.
 
 from __future__ import annotations
 
-import datetime
 import enum
 import functools
 import string
@@ -55,6 +54,7 @@ class State(enum.StrEnum):
 
 
 RECORDED_STATES = (State.PAPER, State.FORUM)  # the accessions an officer records
+RECORDED_PLACEHOLDERS = ("date",)  # what the note of a recorded accession may use
 
 
 # --- Reading a file ----------------------------------------------------------------------------
@@ -125,12 +125,6 @@ class _Table:
     def flag(self, key: str, default: bool = False) -> bool:
         value: bool = self._get(key, default, bool, "true or false")
         return value
-
-    def date(self, key: str) -> datetime.date:
-        value = self._get(key, _REQUIRED, datetime.date, "a date (2025-02-03)")
-        if isinstance(value, datetime.datetime):
-            self.fail(f"'{key}' must be a date without a time, not {value!r}")
-        return value  # type: ignore[no-any-return]
 
     def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str:
         allowed = list(choices)
@@ -222,11 +216,11 @@ class DemoMunicipality:
 
 @dataclass(frozen=True)
 class Recorded:
-    """How an accession that an officer records was made."""
+    """How an accession that an officer records was made (its day is the generator's:
+    demo/dates.py)."""
 
     source: str
-    signed_on: datetime.date
-    note: str
+    note: str  # may name the day the accession was signed: {date} ("14 november 2024")
 
 
 @dataclass(frozen=True)
@@ -295,8 +289,7 @@ def demo_texts(path: Path = DEMO_FILE) -> DemoTexts:
         entry = recorded_table.table(state)
         recorded[state] = Recorded(
             source=entry.choice("source", Accession.Source.values),
-            signed_on=entry.date("signed_on"),
-            note=entry.text("note"),
+            note=entry.text("note", placeholders=RECORDED_PLACEHOLDERS),
         )
         entry.done()
     recorded_table.done()

@@ -19,11 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from core.mail import send_templated_mail, site_url
+from core.accounts import mail_languages
+from core.mail import render_mail, send_templated_mail, site_url
 from core.types import Actor
 
 from .models import OfficerNotice, OfficerPreference, OfficerRole, Organisation, is_deleted_account
@@ -76,21 +76,27 @@ def officers_notify(
     if each:
         send_templated_mail(to=each, template=f"organisations/email/{template}", context=context)
     if digest:
-        with translation.override(settings.LANGUAGE_CODE):
-            summary = " ".join(
-                render_to_string(f"organisations/email/{template}_subject.txt", context).split()
+        # Each notice's line is written now, in its officer's language, as their digest will be.
+        digested = [officer for officer in officers if officer.pk in digest]
+        languages = mail_languages([officer.email for officer in digested])
+        summaries: dict[str, str] = {}
+        notices = []
+        for officer in digested:
+            language = languages.get(officer.email) or settings.LANGUAGE_CODE
+            if language not in summaries:
+                summaries[language], _body = render_mail(
+                    f"organisations/email/{template}", context, language=language
+                )
+            notices.append(
+                OfficerNotice(
+                    user=officer,
+                    kind=kind,
+                    organisation=organisation,
+                    summary=summaries[language][:500],
+                    url=url[:500],
+                )
             )
-        OfficerNotice.objects.bulk_create(
-            OfficerNotice(
-                user=officer,
-                kind=kind,
-                organisation=organisation,
-                summary=summary[:500],
-                url=url[:500],
-            )
-            for officer in officers
-            if officer.pk in digest
-        )
+        OfficerNotice.objects.bulk_create(notices)
 
 
 def officer_digest_send(*, now: datetime.datetime | None = None) -> int:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Agreement, AgreementVersion, Body, Municipality
 from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
+from core.models import LanguagePreference
 from core.pagecache import public_data_changed
 from core.types import Actor
 
@@ -1036,6 +1037,12 @@ def user_personal_data(*, user: Actor) -> dict[str, object]:
         "account": {
             "email": user.email,
             "name": user.get_full_name(),
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            # The language of the portal's e-mail to the person, as stored (None: never chosen).
+            "language": LanguagePreference.objects.filter(user=user)
+            .values_list("language", flat=True)
+            .first(),
             "joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
             "email_addresses": [
@@ -1082,7 +1089,7 @@ def user_delete(*, user: Actor, actor: Actor | None = None) -> None:
     so the records that name it (accessions and their events, reports and their versions, the
     council's comments and approvals, invitations, roles: all ``PROTECT``) keep who did what; the
     signed accession (with the signer's name and title) is the organisation's record. The person's
-    name, e-mail addresses, password and two-factor authenticators are removed, and their
+    name, e-mail addresses, language, password and two-factor authenticators are removed, and their
     representations, officer roles and council memberships are ended (kept, with when and by whom).
     """
     from allauth.account.models import EmailAddress
@@ -1110,6 +1117,7 @@ def user_delete(*, user: Actor, actor: Actor | None = None) -> None:
     AccessionEvent.objects.filter(actor=user).update(actor_label=str(_("deleted account")))
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    LanguagePreference.objects.filter(user=user).delete()
     anonymous = f"deleted-{user.pk}"
     user.username = anonymous
     user.email = f"{anonymous}@invalid"

@@ -114,6 +114,7 @@ urlpatterns = [
         name="invite-admin",
     ),
     # The user's own data (views/account.py).
+    path("konto/namn/", account.profile, name="profile"),
     path("konto/mina-uppgifter/", account.my_data, name="my-data"),
     path("konto/mina-uppgifter.json", account.my_data_json, name="my-data-json"),
     path("konto/radera/", account.delete_account, name="delete-account"),

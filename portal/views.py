@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement
+from core.accounts import language_preference_set, supported_language
 from core.pagecache import public_page
 
 
@@ -97,6 +98,9 @@ def _same_site(request) -> bool:
 def set_language(request):
     """The language switch: Django's set_language, checked by origin instead of a CSRF token.
 
+    For a signed-in person the chosen language is also stored with their account
+    (``core.accounts``): the portal's e-mail to them is written in it from then on.
+
     The switch is on every page, and public pages are cached for everyone, so they cannot hold a
     token of the visitor's own. Choosing a language changes no data; a form posted from another
     site (or from a page whose origin the browser hides: ``Origin: null``) is refused with the
@@ -104,7 +108,13 @@ def set_language(request):
     """
     if request.method == "POST" and not _same_site(request):
         return csrf_failure(request, reason="the request's Origin or Referer is not this site")
-    return i18n.set_language(request)  # a GET only redirects, as Django's view does
+    response = i18n.set_language(request)  # a GET only redirects, as Django's view does
+    if request.method == "POST" and request.user.is_authenticated:
+        # Signed in, the choice is also the language of the portal's e-mail to this person.
+        chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen is not None and supported_language(chosen.value) == chosen.value:
+            language_preference_set(user=request.user, language=chosen.value)
+    return response
 
 
 @never_cache

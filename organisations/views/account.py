@@ -1,4 +1,5 @@
-"""The user's own data: what the portal holds about them (export) and deleting the account.
+"""The user's own data: their name and language, what the portal holds about them (export) and
+deleting the account.
 
 Both are the data subject's rights under the GDPR (articles 15, 17 and 20). Deleting anonymises
 the person (organisations.services.user_delete): the organisations' signed accessions stay, as
@@ -13,6 +14,7 @@ import json
 from allauth.core import ratelimit
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -20,10 +22,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+
+from core.account_forms import ProfileForm
+from core.accounts import account_profile_update, set_language_cookie, user_language
+from core.forms import add_service_errors
 
 from .. import services
 from ..models import Accession, Organisation, Representative
@@ -35,6 +41,7 @@ ACCOUNT_DELETED = _(
     "Your account has been deleted. The accessions you signed remain as the organisations' records."
 )
 EXPORT_FILENAME = "mina-uppgifter.json"
+PROFILE_SAVED = _("Your name and language have been saved.")
 
 
 class DeleteAccountForm(forms.Form):
@@ -60,6 +67,45 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@never_cache
+def profile(request):
+    """The person's name and the language of the portal's e-mail to them ("Name and language").
+
+    Saving also switches the website to the chosen language (the language switch's cookie), so
+    the page answers in the language the person just chose.
+    """
+    user = request.user
+    if request.method != "POST":
+        initial = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user_language(user),
+        }
+        form = ProfileForm(initial=initial)
+        return render(request, "organisations/account/profile.html", {"form": form})
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_profile_update(
+                user=user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                language=data["language"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            with translation.override(data["language"]):
+                messages.success(request, str(PROFILE_SAVED))
+            response = redirect("organisations:profile")
+            set_language_cookie(response, data["language"])
+            return response
+    return render(request, "organisations/account/profile.html", {"form": form}, status=400)
+
+
 def _when(value: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
 
@@ -74,6 +120,7 @@ def _summary(data: dict) -> dict:
             **account,
             "joined": _when(account["joined"]),
             "last_login": _when(account["last_login"]),
+            "language": dict(settings.LANGUAGES).get(account["language"] or settings.LANGUAGE_CODE),
         },
         "representations": [
             {

@@ -188,6 +188,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "organisations:dashboard"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# allauth's sign-up form with the person's first and last name (required), which also stores
+# the page's language as the language of their e-mail (core/account_forms.py).
+ACCOUNT_FORMS = {"signup": "core.account_forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True

@@ -77,7 +77,8 @@ def test_the_files_in_the_project_are_named_by_their_place_in_it():
         ('source = "paper"', 'source = "papper"', "unknown source 'papper'"),
         ("description =", "descripton =", "the required key 'description' is missing"),
         ("no_number_reason =", "no_number_reasn =", "unknown key 'no_number_reasn'"),
-        ("signed_on = 2025-02-03", 'signed_on = "3 februari"', "'signed_on' must be a date"),
+        ("den {date}", "den {datum}", "unknown placeholder {datum} (it may use {date})"),
+        ('source = "paper"', 'source = "paper"\nsigned_on = 2025-02-03', "unknown key 'signed_on'"),
         ('officer_unit = "Fritids', 'officer_unit = "Fritid', "is not one of its units"),
         ('version_key = "2016"', "", "give version_key for the state 'earlier'"),
         (

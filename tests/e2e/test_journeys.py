@@ -150,6 +150,22 @@ def test_organisation_joins_is_verified_and_withdraws(site):
     sign_up_and_register(person, name)
     organisation = Organisation.objects.get(name=name)
 
+    # The name given at sign-up: on the account's page and in the list of representatives.
+    person.follow(account_menu(page).get_by_role("link", name=sv("Account")))
+    person.audit("name and language", screenshot="account-name")
+    assert field(page, sv("First name")).input_value() == "Klara"
+    assert field(page, sv("Last name")).input_value() == "Klöver"
+    person.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
+    person.follow(
+        page.get_by_role("link", name=re.compile(re.escape(sv("Manage representatives"))))
+    )
+    person.audit("representatives")
+    names = page.locator(f'main td[data-label="{sv("Name")}"]')
+    assert names.filter(has_text="Klara Klöver").count() == 1
+    history = page.locator(f'main td[data-label="{sv("Who")}"]')
+    assert history.filter(has_text="Klara Klöver").count() == 1  # she registered it
+    person.follow(account_menu(page).get_by_role("link", name=sv("My pages")))
+
     person.follow(page.get_by_role("link", name=re.compile(re.escape(sv("Sign the agreement")))))
     person.audit("sign", screenshot="sign")
     sign = page.locator("main").get_by_role("button", name=sv("Sign the agreement"))
@@ -218,6 +234,8 @@ def sign_up_and_register(person, name: str, *, email: str = "klara@klover.exampl
     page = person.page
     person.follow(page.get_by_role("link", name=sv("Create account")))
     person.audit("sign up")
+    field(page, sv("First name")).fill("Klara")
+    field(page, sv("Last name")).fill("Klöver")
     field(page, sv("Email")).fill(email)
     field(page, sv("Password")).fill(PASSWORD)
     field(page, sv("Password (again)")).fill("not the same password")
@@ -409,6 +427,11 @@ def test_sign_up_and_sign_with_the_keyboard_only(site):
     person.press("Enter")
     person.audit("sign up (keyboard)")
 
+    first_name = person.tab_to(field(page, sv("First name")))
+    assert first_name.get_attribute("autocomplete") == "given-name"  # WCAG 1.3.5
+    keys.type("Tove")
+    person.tab_to(field(page, sv("Last name")))
+    keys.type("Tangent")
     assert person.tab_to(field(page, sv("Email"))).get_attribute("autocomplete") == "email"
     keys.type(email)
     password = person.tab_to(field(page, sv("Password")))

@@ -89,7 +89,13 @@ def test_signup_sends_a_verification_link_that_confirms_on_post_and_then_login_w
     with django_capture_on_commit_callbacks(execute=True):  # the worker sends after the commit
         response = client.post(
             reverse("account_signup"),
-            {"email": "ny@forening.example.se", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "first_name": "Nora",
+                "last_name": "Ny",
+                "email": "ny@forening.example.se",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -329,7 +335,7 @@ def test_logged_in_user_sees_my_pages_account_and_a_logout_button(client):
     client.force_login(UserFactory())
     html = client.get("/").content.decode()
     assert f'href="{reverse("organisations:dashboard")}"' in html
-    assert f'href="{reverse("account_email")}"' in html
+    assert f'href="{reverse("organisations:profile")}"' in html
     assert f'action="{reverse("account_logout")}" method="post"' in html
     assert f'href="{reverse("organisations:officer")}"' not in html
     assert f'href="{reverse("account_login")}' not in html

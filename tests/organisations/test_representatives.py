@@ -265,6 +265,8 @@ def test_signing_up_from_an_invitation_fills_in_and_trusts_the_invited_address(
     response = client.post(
         reverse("account_signup"),
         {
+            "first_name": "Nils",
+            "last_name": "Ek",
             "email": "inbjuden@example.se",
             "password1": "ett långt lösenord 2026",
             "password2": "ett långt lösenord 2026",
@@ -286,6 +288,8 @@ def test_signing_up_with_another_address_than_the_invited_one_is_confirmed_as_us
     response = client.post(
         reverse("account_signup"),
         {
+            "first_name": "Anna",
+            "last_name": "Annan",
             "email": "annan@example.se",
             "password1": "ett långt lösenord 2026",
             "password2": "ett långt lösenord 2026",

@@ -167,7 +167,13 @@ def test_sign_up_with_the_mail_server_down_succeeds_and_the_confirmation_follows
     with run_commit_hooks():
         response = client.post(
             reverse("account_signup"),
-            {"email": "ny@forening.example.se", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "first_name": "Nora",
+                "last_name": "Ny",
+                "email": "ny@forening.example.se",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -227,7 +233,13 @@ def test_an_eleven_character_password_is_refused_with_a_swedish_message(client):
     assert len(short) == 11
     response = client.post(
         reverse("account_signup"),
-        {"email": "kort@forening.example.se", "password1": short, "password2": short},
+        {
+            "first_name": "Nora",
+            "last_name": "Ny",
+            "email": "kort@forening.example.se",
+            "password1": short,
+            "password2": short,
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -240,7 +252,13 @@ def test_a_twelve_character_password_is_accepted(client):
     password = "Fjällräv-120"
     response = client.post(
         reverse("account_signup"),
-        {"email": "lagom@forening.example.se", "password1": password, "password2": password},
+        {
+            "first_name": "Nora",
+            "last_name": "Ny",
+            "email": "lagom@forening.example.se",
+            "password1": password,
+            "password2": password,
+        },
     )
     assert response.status_code == 302
     assert get_user_model().objects.filter(email="lagom@forening.example.se").exists()

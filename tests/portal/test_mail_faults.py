@@ -175,7 +175,7 @@ def test_a_failed_attempt_plans_the_next_with_back_off_and_gives_up_in_the_end(s
     from django_tasks_db.models import DBTaskResult
 
     rep = RepresentativeFactory()
-    message = send_templated_mail(
+    [message] = send_templated_mail(
         to=[rep.user.email],
         template="organisations/email/access_request",
         context={"request": None, "url": "/"},
@@ -221,7 +221,7 @@ def test_the_sweep_queues_only_messages_whose_task_was_lost(smtp):
     from django_tasks_db.models import DBTaskResult
 
     rep = RepresentativeFactory()
-    lost, planned = (
+    [lost], [planned] = (
         send_templated_mail(
             to=[rep.user.email],
             template="organisations/email/access_request",
@@ -244,7 +244,7 @@ def test_the_sweep_queues_only_messages_whose_task_was_lost(smtp):
 
 def test_two_workers_never_send_one_message_twice():
     rep = RepresentativeFactory()
-    message = send_templated_mail(
+    [message] = send_templated_mail(
         to=[rep.user.email],
         template="organisations/email/access_request",
         context={"request": None, "url": "/"},
@@ -345,7 +345,7 @@ def test_a_real_smtp_server_that_refuses_and_then_accepts(django_capture_on_comm
 def test_outgoing_mail_is_readable_in_the_admin_and_never_changed_or_deleted(client):
     from tests.factories import UserFactory
 
-    message = send_templated_mail(
+    [message] = send_templated_mail(
         to=["someone@example.se"],
         template="organisations/email/access_request",
         context={"request": None, "url": "/"},

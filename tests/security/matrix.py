@@ -405,6 +405,12 @@ OFFICER_ROWS = [
 # --- The person's own data (login only: no MFA needed to see or delete one's own data) --------
 
 ACCOUNT_ROWS = [
+    Row(
+        "organisations:profile",
+        _r("organisations:profile"),
+        private(others=200),
+        private(others=400),  # an empty form: nothing is saved
+    ),
     Row("organisations:my-data", _r("organisations:my-data"), private(others=200), READ_ONLY),
     Row(
         "organisations:my-data-json",

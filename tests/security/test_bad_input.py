@@ -745,6 +745,18 @@ FORM_CASES = [
         forms=("organisations.officer_forms.InviteAdminForm",),
     ),
     FormCase(
+        "organisations:profile",
+        "representative_b",
+        _url("organisations:profile"),
+        lambda w: {"first_name": "Bodil", "last_name": "Nyberg", "language": "en"},
+        lambda w: {
+            "first_name": h.required_text(150),
+            "last_name": h.required_text(150),
+            "language": h.not_a_choice(["sv", "en"]),
+        },
+        forms=("core.account_forms.ProfileForm",),
+    ),
+    FormCase(
         "organisations:delete-account",
         "representative_b",
         _url("organisations:delete-account"),
@@ -849,14 +861,19 @@ FORM_CASES = [
         None,
         _url("account_signup"),
         lambda w: {
+            "first_name": "Ny",
+            "last_name": "Person",
             "email": "ny.person@example.se",
             "password1": "ett långt och ovanligt lösenord",
             "password2": "ett långt och ovanligt lösenord",
         },
         lambda w: {
+            "first_name": h.required_text(150),
+            "last_name": h.required_text(150),
             "email": h.not_an_email() | h.blank(),
             "password1": st.sampled_from(["", "kort", "1234567890", "password123"]),
         },
+        forms=("core.account_forms.SignupForm",),
     ),
     FormCase(
         "account_reset_password",

@@ -6,7 +6,9 @@ run unless settings.DEBUG is True, or ``--force`` is given (for a throwaway test
 
 Idempotent: everything is looked up before it is created, and an organisation's accessions are
 only made when the organisation itself is new, so a second run changes nothing. The accessions go
-through organisations.services, so their events (the history) exist as for real ones.
+through organisations.services, so their events (the history) exist as for real ones; each is
+then moved, with its history, to days spread over the years since its version was adopted
+(demo/dates.py), so that the register's "joined" dates show a range.
 
 The municipalities, their units and organisations, and what the accessions say are data, in
 demo/data/demo.toml (docs/demo-data.md), read and checked by demo/texts.py.
@@ -27,9 +29,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from agreements.models import Agreement, AgreementVersion, Body, Municipality
+from demo.dates import AccessionDates, accession_dates, redate
 from demo.texts import (
     RECORDED_STATES,
     DemoDataError,
@@ -277,47 +280,63 @@ class Command(BaseCommand):
             contact_is_public=n % 2 == 0,
         )
 
-    def _signature(self, admin, *, board: bool = False) -> services.Signature:
+    def _signature(self, admin, dates: AccessionDates) -> services.Signature:
+        board = dates.board_decision is not None
         return services.Signature(
             basis=Accession.Basis.BOARD_DECISION if board else Accession.Basis.SIGNATORY,
             signer_name=admin.get_full_name(),
             signer_title=self.texts.signer_title,
             declaration_confirmed=True,
-            board_decision_date=datetime.date(2025, 3, 12) if board else None,
+            board_decision_date=dates.board_decision,
         )
 
     def _accession(self, spec, organisation, agreement, current, admin, officer, index) -> None:
-        """The organisation's accession, as its state says: none, recorded, earlier or online."""
+        """The organisation's accession, as its state says: none, recorded, earlier or online.
+
+        Its days are spread over the years since the version was adopted (demo/dates.py).
+        """
         state = spec.state
         if state == State.REGISTERED:
             return
-        if state in RECORDED_STATES:
-            self._recorded_accession(state, organisation, current, admin, officer)
-        elif state == State.EARLIER_VERSION:
+        if state == State.EARLIER_VERSION:
             self._earlier_accession(organisation, agreement, spec.version_key, admin, officer)
+            return
+        board = state == State.PAPER if state in RECORDED_STATES else index % 2 == 0
+        dates = accession_dates(
+            version=current,
+            organisation_name=organisation.name,
+            state=state,
+            board=board,
+            position=index,
+        )
+        if state in RECORDED_STATES:
+            self._recorded_accession(state, organisation, current, admin, officer, dates)
         else:
-            self._online_accession(state, organisation, current, admin, officer, index)
+            self._online_accession(state, organisation, current, admin, officer, dates)
 
-    def _recorded_accession(self, state, organisation, current, admin, officer) -> None:
+    def _recorded_accession(self, state, organisation, current, admin, officer, dates) -> None:
         """Recorded by the officer: from a paper application, or signed at a dialogue forum."""
         recorded = self.texts.recorded[state]
-        services.accession_record(
+        with translation.override("sv"):  # the note is Swedish text: "14 november 2024"
+            day = formats.date_format(dates.signed_on, "j F Y")
+        accession = services.accession_record(
             organisation=organisation,
             version=current,
             actor=officer,
             source=recorded.source,
-            signature=self._signature(admin, board=state == State.PAPER),
-            signed_on=recorded.signed_on,
-            note=recorded.note,
+            signature=self._signature(admin, dates),
+            signed_on=dates.signed_on,
+            note=recorded.note.format(date=day),
         )
+        redate(accession, dates)
 
-    def _online_accession(self, state, organisation, current, admin, officer, index) -> None:
+    def _online_accession(self, state, organisation, current, admin, officer, dates) -> None:
         """Signed online by the admin; then verified, withdrawn or rejected as the state says."""
         accession = services.accession_sign(
             organisation=organisation,
             version=current,
             actor=admin,
-            signature=self._signature(admin, board=index % 2 == 0),
+            signature=self._signature(admin, dates),
         )
         if state in (State.VERIFIED, State.WITHDRAWN):
             services.accession_verify(accession=accession, actor=officer)
@@ -329,6 +348,8 @@ class Command(BaseCommand):
             services.accession_reject(
                 accession=accession, actor=officer, reason=self.texts.rejection_reason
             )
+        accession.refresh_from_db()
+        redate(accession, dates)
 
     def _earlier_accession(self, organisation, agreement, version_key, admin, officer) -> None:
         """An accession to a replaced version, from before the portal.
