@@ -15,7 +15,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def score(title, distribution, mean, previous=None):
     n = sum(v for k, v in distribution.items() if k != "na")
     return ScoreSummary(
-        key=title, kind="principle", title=title, principle=title,
+        key=title, kind="principle", title=title, section=title,
         distribution=distribution, n=n, mean=mean, previous_mean=previous,
     )  # fmt: skip
 
