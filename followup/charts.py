@@ -225,13 +225,13 @@ def parties_chart(section: ScoreSection) -> Chart | None:
     scored = [s for s in section.scores if s.mean is not None]
     if not scored:
         return None
-    size, small = 10.5, 9
+    size, small = 12, 10.5
     line = size * 1.25
-    bar, gap = 12, 3
-    width = 540
+    bar, gap = 14, 3
+    width = 600
     names_width = max(len(_short_group(g)) for g in ("all", *section.groups)) * small * _CHAR_EM
     left = names_width + 10
-    right = 90  # the value and the number of answers after the longest bar
+    right = 100  # the value and the number of answers after the longest bar
     plot_width = width - left - right
     top = 6
 
@@ -242,7 +242,9 @@ def parties_chart(section: ScoreSection) -> Chart | None:
     y = top
     parts = []
     for score in scored:
-        for row in _label(score.title, 86, 2):
+        # The question's name, unless the section's heading already gives it.
+        named = score.title if score.title != section.title else ""
+        for row in _label(named, 80, 2) if named else []:
             y += line
             body.append(_text(0, y, row, size, font_weight="bold"))
         if score.sides_differ:

@@ -463,8 +463,8 @@ def merge_list_answers(answers: list[tuple[str, str]]) -> list[ListEntry]:
 
     Items are the same whatever their case and spacing ("Stormötet", "stormötet "); each
     respondent counts once per item. An entry is written as most respondents wrote it (of
-    equals, capitalised rather than not, then the first), and entries come most-named first,
-    then alphabetically.
+    equals, capitalised rather than not, then the first), with a capital first letter, and
+    entries come most-named first, then alphabetically.
     """
     spellings: dict[str, dict[str, int]] = defaultdict(dict)
     named_by: dict[str, list[str]] = defaultdict(list)
@@ -481,6 +481,7 @@ def merge_list_answers(answers: list[tuple[str, str]]) -> list[ListEntry]:
     for key, variants in spellings.items():
         # The most usual spelling; of equals, a capitalised one, then the first written.
         text = max(variants, key=lambda variant: (variants[variant], variant[:1].isupper()))
+        text = text[:1].upper() + text[1:]  # an item of a list, as a list is written
         respondents = [r for r in named_by[key] if r]
         entries.append(ListEntry(text=text, count=len(named_by[key]), respondents=respondents))
     entries.sort(key=lambda e: (-e.count, e.text.casefold()))

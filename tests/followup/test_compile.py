@@ -250,6 +250,7 @@ def test_list_items_ignore_case_spacing_bullets_and_end_punctuation():
     ]
     # Of two spellings as common, the capitalised one.
     assert merge_list_answers([("A", "forum x"), ("B", "Forum X")])[0].text == "Forum X"
+    assert merge_list_answers([("A", "ortsråden")])[0].text == "Ortsråden"  # as lists are written
 
 
 def test_the_frozen_figures_read_back_as_they_were_compiled(cycle):
