@@ -239,7 +239,7 @@ def parties_chart(section: ScoreSection) -> Chart | None:
         return left + plot_width * value / 5
 
     body: list[str] = []
-    y = top
+    y: float = top
     parts = []
     for score in scored:
         # The question's name, unless the section's heading already gives it.

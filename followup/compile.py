@@ -353,10 +353,10 @@ class CompiledEvaluation:
 
     def as_json(self) -> dict:
         data = asdict(self)
-        for rate, source in zip(data["rates"], self.rates, strict=True):
-            rate["rate"] = source.rate
-        for score, source in zip(data["scores"], self.scores, strict=True):
-            score["change"] = source.change
+        for rate, group_rate in zip(data["rates"], self.rates, strict=True):
+            rate["rate"] = group_rate.rate
+        for score, summary in zip(data["scores"], self.scores, strict=True):
+            score["change"] = summary.change
         return data
 
     @property
@@ -419,25 +419,26 @@ def _normalised(text: str) -> str:
 
 def _question_key(question: Question) -> str:
     """A key that finds the same question in the previous cycle (its frozen figures)."""
-    if question.commitment_id:
-        return f"{question.principle.key}/{question.commitment.key}"
-    if question.principle_id:
-        return question.principle.key
-    if question.followup_area_id:
-        return f"{question.followup_area.key}:{_normalised(question.text)}"
+    principle, commitment, area = question.principle, question.commitment, question.followup_area
+    if principle is not None and commitment is not None:
+        return f"{principle.key}/{commitment.key}"
+    if principle is not None:
+        return principle.key
+    if area is not None:
+        return f"{area.key}:{_normalised(question.text)}"
     return f"custom:{_normalised(question.text)}"
 
 
 def _title(question: Question) -> str:
-    if question.commitment_id:
+    if question.commitment is not None:
         return question.commitment.title or question.commitment.body
-    if question.principle_id:
+    if question.principle is not None:
         return question.principle.title
     return question.text
 
 
 def _section(question: Question) -> str:
-    if question.principle_id:
+    if question.principle is not None:
         return question.principle.title
     return question.section
 
