@@ -323,6 +323,15 @@ class Member:
 
 
 @dataclass(frozen=True)
+class DemoQuestion:
+    """A 1–5 question the demo officer adds to each of the plan's cycles."""
+
+    section: str
+    text: str
+    groups: tuple[str, ...]  # respondent groups asked: organisations, units, council
+
+
+@dataclass(frozen=True)
 class DemoFollowup:
     slug: str
     rule_kind: str  # which of the agreement's follow-up rules the demo cycles follow
@@ -331,6 +340,7 @@ class DemoFollowup:
     findings: tuple[str, str]  # an agreement's own finding, for each of the two past cycles
     members: tuple[Member, ...] = ()  # council members created here (Göteborg's is load_demo's)
     anonymise: bool = False
+    questions: tuple[DemoQuestion, ...] = ()  # 1–5 questions the officer adds to each cycle
 
 
 @dataclass(frozen=True)
@@ -383,6 +393,23 @@ def _plan(entry: _Table) -> DemoFollowup:
             )
         )
         member.done()
+    questions = []
+    for question in entry.tables("questions", label="text", required=False):
+        groups = question.texts("groups")
+        for group in groups:
+            if group not in RespondentGroup.values:
+                question.fail(
+                    f"unknown respondent group '{group}' "
+                    f"(one of: {', '.join(RespondentGroup.values)})"
+                )
+        if not groups:
+            question.fail("'groups' must name at least one respondent group")
+        questions.append(
+            DemoQuestion(
+                section=question.text("section"), text=question.text("text"), groups=groups
+            )
+        )
+        question.done()
     first, second = entry.texts("findings", count=2)
     plan = DemoFollowup(
         slug=entry.text("slug"),
@@ -392,6 +419,7 @@ def _plan(entry: _Table) -> DemoFollowup:
         findings=(first, second),
         members=tuple(members),
         anonymise=entry.flag("anonymise"),
+        questions=tuple(questions),
     )
     entry.done()
     return plan

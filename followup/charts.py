@@ -21,7 +21,7 @@ from html import escape
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from .compile import ScoreSummary
+from .compile import GAP_MARKER, ScoreSection, ScoreSummary, group_label, mean_and_count
 
 _CURRENT = "#1b4f72"
 _PREVIOUS = "#9bb7cc"
@@ -45,8 +45,14 @@ class Chart:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
 
 
-def _label(text: str, width: int = 38) -> list[str]:
-    return textwrap.wrap(text, width)[:3] or [""]
+def _label(text: str, width: int = 38, lines: int = 3) -> list[str]:
+    """A label wrapped to at most ``lines`` lines; a longer one ends in an ellipsis (the
+    tables and the text alternative hold it whole)."""
+    rows = textwrap.wrap(text, width) or [""]
+    if len(rows) > lines:
+        rows = rows[:lines]
+        rows[-1] = rows[-1][: width - 2].rstrip() + " …"
+    return rows
 
 
 def _mean(value: float) -> str:
@@ -90,7 +96,7 @@ def _svg(width: float, height: float, body: list[str]) -> str:
 
 
 def means_chart(scores: list[ScoreSummary], previous_title: str | None) -> Chart | None:
-    """Mean self-assessment per principle, with the previous cycle's mean beside it."""
+    """Mean self-assessment per question, with the previous cycle's mean beside it."""
     scored = [s for s in scores if s.mean is not None]
     if not scored:
         return None
@@ -145,7 +151,7 @@ def means_chart(scores: list[ScoreSummary], previous_title: str | None) -> Chart
         if s.previous_mean is not None:
             part += " " + _("(previously %(previous)s)") % {"previous": _mean(s.previous_mean)}
         parts.append(part)
-    alt = _("Mean self-assessment per principle on a scale from 1 to 5. ") + "; ".join(parts) + "."
+    alt = _("Mean self-assessment per question on a scale from 1 to 5. ") + "; ".join(parts) + "."
     return Chart(svg=_svg(width, height, body), alt=alt)
 
 
@@ -193,3 +199,96 @@ def distribution_chart(score: ScoreSummary) -> Chart | None:
         f"{label}: {value}" for label, value in zip(labels, values, strict=True)
     )
     return Chart(svg=_svg(width, height, body), alt=alt + ".")
+
+
+# The bars of the parties' chart: all respondents, then each group, each named in the chart.
+_GROUP_COLOURS = {
+    "all": _CURRENT,
+    "organisations": "#117a65",
+    "units": "#7d3c98",
+    "council": "#a04000",
+}
+
+
+def _short_group(code: str) -> str:
+    if code == "all":
+        return _("All respondents")
+    return group_label(code).capitalize()
+
+
+def parties_chart(section: ScoreSection) -> Chart | None:
+    """The section's 1–5 questions, each with the mean of all respondents and of each group
+    asked, side by side; a question where the two parties differ carries the marker in words.
+
+    Every bar is named by its group and its value in text, so nothing depends on its colour.
+    """
+    scored = [s for s in section.scores if s.mean is not None]
+    if not scored:
+        return None
+    size, small = 12, 10.5
+    line = size * 1.25
+    bar, gap = 14, 3
+    width = 600
+    names_width = max(len(_short_group(g)) for g in ("all", *section.groups)) * small * _CHAR_EM
+    left = names_width + 10
+    right = 100  # the value and the number of answers after the longest bar
+    plot_width = width - left - right
+    top = 6
+
+    def x(value: float) -> float:
+        return left + plot_width * value / 5
+
+    body: list[str] = []
+    y: float = top
+    parts = []
+    for score in scored:
+        # The question's name, unless the section's heading already gives it.
+        named = score.title if score.title != section.title else ""
+        for row in _label(named, 80, 2) if named else []:
+            y += line
+            body.append(_text(0, y, row, size, font_weight="bold"))
+        if score.sides_differ:
+            y += line
+            marker = _("%(marker)s Large difference between the parties: %(gap)s") % {
+                "marker": GAP_MARKER,
+                "gap": score.gap_text,
+            }
+            body.append(_text(0, y, marker, small, font_weight="bold"))
+        y += 4
+        rows = [("all", score.mean, score.n)] + [(g.group, g.mean, g.n) for g in score.groups]
+        bars_top = y
+        described = []
+        for code, value, n in rows:
+            name = _short_group(code)
+            body.append(_text(left - 6, y + bar * 0.75, name, small, "end"))
+            if value is not None:
+                colour = _GROUP_COLOURS.get(code, _CURRENT)
+                body.append(_rect(left, y, x(value) - left, bar, colour, code != "all"))
+            end = x(value) if value is not None else left
+            body.append(_text(end + 3, y + bar * 0.75, mean_and_count(value, n), small))
+            described.append(
+                f"{name.lower() if code != 'all' else name} {mean_and_count(value, n)}"
+            )
+            y += bar + gap
+        for tick in range(6):
+            colour = _TEXT if tick == 0 else _GRID
+            body.append(_line(x(tick), bars_top - 2, x(tick), y - gap + 2, colour))
+        y += 8
+        part = f"{score.title}: " + ", ".join(described)
+        if score.sides_differ:
+            part += " – " + _("large difference between the parties (%(gap)s)") % {
+                "gap": score.gap_text
+            }
+        parts.append(part)
+    for tick in range(6):
+        body.append(_text(x(tick), y + 4, str(tick), small, "middle"))
+    y += 4 + line
+    axis_title = _("Mean self-assessment (1–5)")
+    body.append(_text(left + plot_width / 2, y, axis_title, size, "middle"))
+    height = y + 6
+    alt = (
+        _("Mean self-assessment per respondent group, %(section)s. ") % {"section": section.title}
+        + "; ".join(parts)
+        + "."
+    )
+    return Chart(svg=_svg(width, height, body), alt=alt)

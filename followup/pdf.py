@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.utils import translation
 
 from core.pdf import render_pdf
 
-from .charts import distribution_chart, means_chart
-from .compile import CompiledEvaluation, compile_evaluation, evaluation_from_json
+from .charts import Chart, distribution_chart, means_chart, parties_chart
+from .compile import (
+    CompiledEvaluation,
+    ScoreSection,
+    ScoreSummary,
+    compile_evaluation,
+    evaluation_from_json,
+)
 from .models import Cycle, Evaluation
 
 SECTIONS = ["summary", "rates", "scores", "free_texts", "counts", "conclusions", "recommendations"]
@@ -23,29 +29,44 @@ def compiled_for(cycle: Cycle) -> CompiledEvaluation:
     return compile_evaluation(cycle)
 
 
+@dataclass
+class SectionCharts:
+    """A section of 1–5 questions with its charts: the parties side by side (where more than one
+    group was asked) and each headline question's distribution."""
+
+    section: ScoreSection
+    parties: Chart | None
+    distributions: list[tuple[ScoreSummary, Chart]] = field(default_factory=list)
+
+
 def evaluation_charts(compiled: CompiledEvaluation) -> dict:
     """The evaluation's charts: a millisecond's work (followup/charts.py), so drawn each time
     rather than kept in the cache."""
+    sections = []
+    for section in compiled.score_sections:
+        distributions = []
+        for score in section.headline_scores:
+            chart = distribution_chart(score)
+            if chart is not None:
+                distributions.append((score, chart))
+        parties = parties_chart(section) if len(section.groups) > 1 else None
+        sections.append(SectionCharts(section, parties, distributions))
     return {
-        "means": means_chart(compiled.principle_scores, compiled.previous_title),
-        "distributions": {
-            score.key: distribution_chart(score) for score in compiled.principle_scores
-        },
+        "means": means_chart(compiled.headline_scores, compiled.previous_title),
+        "sections": sections,
     }
 
 
-def evaluation_context(cycle: Cycle, *, with_charts: bool = True) -> dict:
+def evaluation_context(cycle: Cycle) -> dict:
+    """What the evaluation's content (templates/followup/includes/evaluation_content.html)
+    needs, for its page and its PDF alike: the compiled figures and their charts."""
     compiled = compiled_for(cycle)
-    texts_by_principle = defaultdict(list)
-    for item in compiled.free_texts:
-        texts_by_principle[item.principle].append(item)
-    charts = evaluation_charts(compiled) if with_charts else {}
+    charts = evaluation_charts(compiled)
     return {
         "cycle": cycle,
         "agreement": cycle.agreement,
         "evaluation": getattr(cycle, "evaluation", None),
         "compiled": compiled,
-        "texts_by_principle": dict(texts_by_principle),
         "charts": charts,
     }
 

@@ -33,7 +33,7 @@ TEXT_LIMIT = 10000
 SECTION_LABELS = {
     "summary": _("Summary"),
     "rates": _("Response rates"),
-    "scores": _("Self-assessments per principle"),
+    "scores": _("Self-assessments (1–5)"),
     "free_texts": _("What the respondents wrote"),
     "counts": _("Figures for the period"),
     "conclusions": _("Conclusions"),

@@ -1,4 +1,4 @@
-"""Reads of follow-up data that other apps' pages show."""
+"""Reads of follow-up data: what other apps' pages show, and what compiling an evaluation asks."""
 
 from __future__ import annotations
 
@@ -61,3 +61,20 @@ def council_work(user: AbstractBaseUser) -> list[CouncilWork]:
         elif entry.latest_published is None:
             entry.latest_published = cycle
     return list(work.values())
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """The cycle an evaluation is compared with: the latest published cycle of the same kind of
+    the same agreement that ended before this one began (with its evaluation, in one query)."""
+    return (
+        Cycle.objects.filter(
+            agreement_id=cycle.agreement_id,
+            kind=cycle.kind,
+            status=Cycle.Status.PUBLISHED,
+            period_end__lt=cycle.period_start,
+            evaluation__isnull=False,
+        )
+        .select_related("evaluation")
+        .order_by("-period_end")
+        .first()
+    )

@@ -28,7 +28,7 @@ PDF_LABELS = {
     Evaluation.PdfStatus.FAILED: _("The PDF could not be made."),
 }
 # What evaluation_context gives the page's body, besides the cycle, agreement and evaluation.
-EVALUATION_CONTENT_NAMES = ("compiled", "texts_by_principle", "charts")
+EVALUATION_CONTENT_NAMES = ("compiled", "charts")
 PDF_PENDING = (Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING)
 
 

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -279,6 +280,12 @@ PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY = env_int(
     "PORTAL_INVITATIONS_PER_ORGANISATION_PER_DAY", 20
 )
 PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY = env_int("PORTAL_INVITATIONS_PER_ADDRESS_PER_DAY", 3)
+
+# The evaluation marks a 1–5 question where the organisations' and the units' means differ by at
+# least this many scale steps (followup/compile.py). Frozen with a published evaluation.
+PORTAL_SCORE_GAP = env_decimal("PORTAL_SCORE_GAP", "1.0")
+if not 0 < PORTAL_SCORE_GAP <= 4:
+    raise ImproperlyConfigured("PORTAL_SCORE_GAP must be more than 0 and at most 4 scale steps.")
 
 # Where the agreement data files live (one YAML file per agreement).
 AGREEMENT_DATA_DIR = BASE_DIR / "agreements" / "data"

@@ -55,3 +55,12 @@ def env_list(name: str, default: list[str] | object = _MISSING) -> list[str]:
     if isinstance(value, list):
         return value
     return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def env_decimal(name: str, default: str | object = _MISSING) -> float:
+    """A number with decimals, written with a point or a comma ("1.0", "0,5")."""
+    value = _raw(name, default)
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number such as 1.0, not {value!r}.") from exc

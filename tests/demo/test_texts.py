@@ -32,6 +32,8 @@ def test_every_data_file_loads():
     assert [p.slug for p in followup.plans] == ["boras", "sodertalje", "goteborg", "botkyrka"]
     assert ("dialogue", "organisations") in followup.comments
     assert len(followup.evaluation.stages) == 2
+    (added,) = followup.plans[0].questions  # Borås's officer adds a 1–5 question of its own
+    assert added.groups == ("organisations", "units", "council")
     national = texts.national_texts()
     assert national.place_heads and national.organisation_kinds and national.comments
     assert sorted(p.name for p in texts.DATA_DIR.glob("*.toml")) == [
@@ -113,6 +115,16 @@ def test_load_demo_data_is_checked(tmp_path, old, new, problem):
         ('section = "conclusions"', 'section = "slutsatser"', "unknown section"),
         ("findings = [\n", 'findings = [\n    "En tredje.",\n', "'findings' must hold 2 texts"),
         ("[[evaluation.stages]]", "[[evaluation.stage]]", "needs two [[evaluation.stages]]"),
+        (
+            'groups = ["organisations", "units", "council"]',
+            'groups = ["organisations", "nämnder"]',
+            "unknown respondent group 'nämnder'",
+        ),
+        (
+            'groups = ["organisations", "units", "council"]',
+            "groups = []",
+            "'groups' must name at least one respondent group",
+        ),
     ],
 )
 def test_load_followup_demo_data_is_checked(tmp_path, old, new, problem):

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import translation
 
-from followup.charts import distribution_chart, means_chart
+from followup.charts import distribution_chart, means_chart, parties_chart
 from followup.compile import ScoreSummary
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -15,7 +15,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def score(title, distribution, mean, previous=None):
     n = sum(v for k, v in distribution.items() if k != "na")
     return ScoreSummary(
-        key=title, kind="principle", title=title, principle=title,
+        key=title, kind="principle", title=title, section=title,
         distribution=distribution, n=n, mean=mean, previous_mean=previous,
     )  # fmt: skip
 
@@ -74,3 +74,59 @@ def test_charts_are_deterministic():
     scores = [score("Dialog", {"3": 2, "4": 1}, 3.3, previous=3.0)]
     assert means_chart(scores, None).svg == means_chart(scores, None).svg
     assert distribution_chart(scores[0]).svg == distribution_chart(scores[0]).svg
+
+
+def section_of_two_parties():
+    from followup.compile import GroupScore, ScoreSection
+
+    differ = ScoreSummary(
+        key="k", kind="principle", title="Självständighet", section="Självständighet",
+        distribution={"5": 2, "1": 2}, n=4, mean=3.0, gap=3.0, sides_differ=True,
+        groups=[
+            GroupScore(group="organisations", distribution={"5": 2}, n=2, mean=5.0),
+            GroupScore(group="units", distribution={"1": 2}, n=2, mean=2.0),
+        ],
+    )  # fmt: skip
+    alike = ScoreSummary(
+        key="c", kind="custom", title="Samrådet", section="Självständighet",
+        distribution={"3": 3}, n=3, mean=3.0, gap=0.0,
+        groups=[
+            GroupScore(group="organisations", distribution={"3": 1}, n=1, mean=3.0),
+            GroupScore(group="units", distribution={"3": 1}, n=1, mean=3.0),
+            GroupScore(group="council", distribution={"3": 1}, n=1, mean=3.0),
+        ],
+    )  # fmt: skip
+    return ScoreSection("Självständighet", [differ, alike], ["organisations", "units", "council"])
+
+
+def test_parties_chart_names_every_bar_and_marks_the_difference_in_words():
+    with translation.override("sv"):
+        chart = parties_chart(section_of_two_parties())
+    root = parse(chart)
+    words = texts(root)
+    # Each bar is named by its group and its value in text: nothing depends on its colour.
+    assert words.count("Alla svarande") == 2
+    assert words.count("Organisationer som har undertecknat") == 2
+    assert words.count("Ledamöter i samverkansrådet") == 1  # asked of the second only
+    assert "5,0 (2 svar)" in words and "2,0 (2 svar)" in words
+    assert "◆ Stor skillnad mellan parterna: 3,0 högre bland organisationerna" in words
+    assert sum("Stor skillnad" in w for w in words) == 1  # the second question has none
+    widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]
+    assert widths[1] == pytest.approx(widths[2] * 5 / 2, abs=0.2)  # 5,0 against 2,0
+    assert chart.alt.startswith("Genomsnittlig självskattning per grupp av svarande, ")
+    assert "organisationer som har undertecknat 5,0 (2 svar)" in chart.alt
+    assert "stor skillnad mellan parterna (3,0 högre bland organisationerna)" in chart.alt
+
+
+def test_parties_chart_without_any_answer_is_none():
+    section = section_of_two_parties()
+    for s in section.scores:
+        s.mean = None
+    assert parties_chart(section) is None
+
+
+def test_a_long_label_is_cut_with_an_ellipsis():
+    from followup.charts import _label
+
+    rows = _label("ord " * 40, 20, 2)
+    assert len(rows) == 2 and rows[-1].endswith("…") and all(len(r) <= 20 for r in rows)

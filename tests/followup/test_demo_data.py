@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from followup import services
+from followup.compile import evaluation_from_json
 from followup.models import Cycle, CycleEvent, Evaluation, Report, ReportVersion
 from organisations.models import Accession
 
@@ -87,12 +88,18 @@ def test_each_agreement_gets_published_history_and_an_open_cycle_once(debug):
             scores = [s for s in evaluation.frozen_data["scores"] if s["kind"] == "principle"]
             assert all(s["mean"] is not None for s in scores)
             assert any(s["distribution"]["na"] for s in evaluation.frozen_data["scores"])
-            assert evaluation.frozen_data["free_texts"]
+            assert any(t["answers"] for t in evaluation.frozen_data["texts"])
             # Its history: every step by someone, on the cycle's own calendar.
             events = cycle.events.select_related("actor")
             assert all(event.actor_id for event in events)
             kinds = [e.kind for e in events.order_by("created_at", "pk")]
-            steps = [k for k in kinds if k != CycleEvent.Kind.REPORT_REOPENED]
+            added = [CycleEvent.Kind.QUESTION_ADDED] * (slug == "boras")  # the officer's own
+            assert kinds[: 1 + len(added)] == [CycleEvent.Kind.CREATED, *added]
+            steps = [
+                k
+                for k in kinds
+                if k not in (CycleEvent.Kind.REPORT_REOPENED, CycleEvent.Kind.QUESTION_ADDED)
+            ]
             assert steps[:3] == [CycleEvent.Kind.CREATED, CycleEvent.Kind.OPENED, "closed"]
             assert steps[-1] == CycleEvent.Kind.PUBLISHED
             assert {"evaluation_edited", "sent_to_council", "commented", "approved"} <= set(steps)
@@ -119,9 +126,25 @@ def test_each_agreement_gets_published_history_and_an_open_cycle_once(debug):
         assert open_cycle.events.get(kind="opened").created_at == open_cycle.opened_at
         assert open_cycle.events.filter(kind="report_reopened").exists()
 
+    # Borås's evaluations show everything compiled: its own table's 1–5 questions and the
+    # officer's added one (asked of the council too), the parties apart, the counts with their
+    # base, the list answers merged.
     boras = Cycle.objects.filter(agreement__slug="boras", status=Cycle.Status.PUBLISHED)
     for cycle in boras:
-        assert cycle.evaluation.frozen_data["counts"]["Antal samverkansavtal och IOP:er?"] > 0
+        compiled = evaluation_from_json(cycle.evaluation.frozen_data)
+        table = [s for s in compiled.scores if s.kind == "agreement"]
+        assert len(table) == 4 and all(s.mean is not None for s in table)
+        (added,) = [s for s in compiled.scores if s.kind == "custom"]
+        assert [g.group for g in added.groups] == ["organisations", "units", "council"]
+        assert added.group("council").n > 0
+        assert compiled.differing_scores
+        (iop,) = [c for c in compiled.counts if c.question == "Antal samverkansavtal och IOP:er?"]
+        assert iop.total > 0 and iop.asked == 3 and 0 < iop.answered <= iop.asked
+        forums = [t for t in compiled.texts if t.question.startswith("Vilka återkommande forum")]
+        first = forums[0].entries[0]
+        assert first.text.casefold() == "stormötet" and first.count > 1
+    latest = evaluation_from_json(boras.order_by("-period_start")[0].evaluation.frozen_data)
+    assert all(s.change is not None for s in latest.scores if s.kind == "agreement")
     # The demo representative finds a draft to finish in Göteborg's open cycle.
     backa = Report.objects.get(
         cycle__agreement__slug="goteborg",

@@ -37,6 +37,9 @@ MAXIMUM = {
     "open data": 2,
     "published evaluation": 2,  # with its body not cached: the frozen figures are read then
     "officer dashboard": 16,  # sorts the keys first, then fetches the 50 + 50 rows shown
+    # The page's own reads (user, roles, the review) and the evaluation compiled live from the
+    # open cycle's reports (six queries however many questions and reports: test_compile.py).
+    "draft evaluation": 15,
 }
 
 
@@ -87,6 +90,7 @@ def _measure(counts: national_data.Counts) -> Measured:
                     f"/overenskommelser/{slug}/utvarderingar/{published.pk}/",
                 ),
                 "officer dashboard": (officer, f"/uppfoljning/{big.pk}/"),
+                "draft evaluation": (officer, f"/uppfoljning/{big.pk}/utvardering/"),
             }
             for name, (client, url) in pages.items():
                 client.get(url)  # warm: sessions, caches of the process, compiled templates

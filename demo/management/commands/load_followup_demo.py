@@ -374,6 +374,21 @@ class Command(BaseCommand):
             deadline=deadline,
             anonymise_free_text=context.plan.anonymise,
         )
+        # The officer's own 1–5 questions, added to the questionnaire the agreement gave.
+        order = cycle.questions.count()
+        for number, question in enumerate(context.plan.questions):
+            services.question_save(
+                question=Question(
+                    cycle=cycle,
+                    order=order + number,
+                    source=Question.Source.CUSTOM,
+                    answer_kind=Question.AnswerKind.SCALE,
+                    respondent_groups=list(question.groups),
+                    section=question.section,
+                    text=question.text,
+                ),
+                actor=context.officer,
+            )
         return services.cycle_open(cycle=cycle, actor=context.officer)
 
     def _past_cycle(self, context: _CycleContext) -> Evaluation:
@@ -537,14 +552,32 @@ class Command(BaseCommand):
             if question.answer_kind == Question.AnswerKind.SCALE:
                 self._scale_answer(answer, plan, stage, report, index, question, rng, used)
             elif question.answer_kind == Question.AnswerKind.COUNT:
-                answer.number = rng.randint(1, 3) + stage
+                # Not every unit knows its number: the evaluation says from how many it is.
+                if rng.random() < 0.7:
+                    answer.number = rng.randint(1, 3) + stage
             else:
                 text = question.text.lower()
                 answers_by_word = self.texts.agreement_answers
                 pool = next((p for word, p in answers_by_word if word in text), ())
-                answer.text = self._pick(pool, index + stage, used, plan)
+                if question.answer_kind == Question.AnswerKind.LIST:
+                    answer.text = self._list_answer(pool, rng, plan)
+                else:
+                    answer.text = self._pick(pool, index + stage, used, plan)
             answers.append(answer)
         return answers
+
+    def _list_answer(self, pool: Sequence[str], rng: random.Random, plan: DemoFollowup) -> str:
+        """A few of the pool's items, one a line, the first one more often than the others; as
+        people type lists: some respondents with dashes, some all in lower case."""
+        if not pool:
+            return ""
+        items = [_fill(item, plan) for item in pool]
+        chosen = [items[0]] if rng.random() < 0.8 else []
+        others = items[1:]
+        chosen += rng.sample(others, min(len(others), rng.randint(1, 2)))
+        dash = "- " if rng.random() < 0.3 else ""
+        lower = rng.random() < 0.2
+        return "\n".join(dash + (item[0].lower() + item[1:] if lower else item) for item in chosen)
 
     def _scale_answer(self, answer, plan, stage, report, index, question, rng, used) -> None:
         """A score (or not applicable), sometimes a comment, sometimes examples."""
@@ -557,6 +590,13 @@ class Command(BaseCommand):
             # to cycle, and a little higher each cycle: means rise, unevenly.
             base = 2.5 + (_seed(plan.slug, question.order) % 100) / 90
             leaning = ((_seed(report.respondent_name, question.order) % 5) - 2) / 2
+            # On some questions the two parties see things differently, as they do in life:
+            # the units a step more content than the organisations, or the other way round.
+            sides = _seed(plan.slug, question.order, "sides") % 4
+            if sides == 0:
+                leaning += {"units": 0.8, "organisations": -0.5}.get(group, 0)
+            elif sides == 1:
+                leaning += {"organisations": 0.6, "units": -0.4}.get(group, 0)
             value = base + leaning + 0.45 * stage + rng.choice((-0.3, 0, 0, 0.3))
             answer.score = min(5, max(1, round(value)))
         pool = self.texts.comments.get((_theme(question, self.texts.theme_words), group), ())
@@ -706,6 +746,7 @@ class Command(BaseCommand):
             cycle,
             {
                 CycleEvent.Kind.CREATED: [created_at],
+                CycleEvent.Kind.QUESTION_ADDED: self._questions_added_at(cycle, created_at),
                 CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
                 CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
             },
@@ -761,6 +802,9 @@ class Command(BaseCommand):
             cycle,
             {
                 CycleEvent.Kind.CREATED: [self._at(opens_on - datetime.timedelta(days=14), 13)],
+                CycleEvent.Kind.QUESTION_ADDED: self._questions_added_at(
+                    cycle, self._at(opens_on - datetime.timedelta(days=14), 13)
+                ),
                 CycleEvent.Kind.OPENED: [self._at(opens_on, 9)],
                 CycleEvent.Kind.REPORT_REOPENED: self._reopened_at(cycle),
                 CycleEvent.Kind.CLOSED: [self._at(calendar.closed, 10)],
@@ -780,6 +824,13 @@ class Command(BaseCommand):
                 CycleEvent.Kind.PUBLISHED: [self._at(published, 10)],
             },
         )
+
+    def _questions_added_at(
+        self, cycle: Cycle, created_at: datetime.datetime
+    ) -> list[datetime.datetime]:
+        """The officer adds the cycle's own questions a few minutes after creating it."""
+        added = cycle.events.filter(kind=CycleEvent.Kind.QUESTION_ADDED).count()
+        return [created_at + datetime.timedelta(minutes=5 * (n + 1)) for n in range(added)]
 
     def _reopened_at(self, cycle: Cycle) -> list[datetime.datetime]:
         """When the officer reopened each report, from the reports' (backdated) versions."""
