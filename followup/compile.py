@@ -336,6 +336,20 @@ class TextSection:
 
 
 @dataclass
+class RespondentEntry:
+    """One organisation or municipal unit asked to report, and whether it did: the method
+    section names them (council members are counted, not named)."""
+
+    group: str
+    name: str
+    submitted: bool
+
+    @property
+    def label(self) -> str:
+        return group_label(self.group)
+
+
+@dataclass
 class CompiledEvaluation:
     cycle_id: int
     title: str
@@ -349,6 +363,7 @@ class CompiledEvaluation:
     previous_title: str | None = None
     anonymised: bool = False
     gap_threshold: float = 1.0
+    respondents: list[RespondentEntry] = field(default_factory=list)
     schema: int = SCHEMA
 
     def as_json(self) -> dict:
@@ -390,6 +405,26 @@ class CompiledEvaluation:
             title = _heading(item.section)
             sections.setdefault(title, TextSection(title, [])).questions.append(item)
         return list(sections.values())
+
+    @property
+    def respondent_groups(
+        self,
+    ) -> list[tuple[str, list[RespondentEntry], list[RespondentEntry], int]]:
+        """Per group named in the method section: its label, who reported, who did not, and
+        how many were asked."""
+        result = []
+        for group in GROUPS:
+            entries = [r for r in self.respondents if r.group == group]
+            if entries:
+                result.append(
+                    (
+                        group_label(group),
+                        [r for r in entries if r.submitted],
+                        [r for r in entries if not r.submitted],
+                        len(entries),
+                    )
+                )
+        return result
 
     @property
     def differing_scores(self) -> list[ScoreSummary]:
@@ -680,6 +715,20 @@ def compile_evaluation(cycle: Cycle) -> CompiledEvaluation:
         ),
     ]
 
+    named = (RespondentGroup.ORGANISATIONS, RespondentGroup.UNITS)
+    respondents = sorted(
+        (
+            RespondentEntry(
+                group=r.group,
+                name=r.respondent_name,
+                submitted=r.status == Report.Status.SUBMITTED,
+            )
+            for r in reports
+            if r.group in named
+        ),
+        key=lambda r: (GROUPS.index(r.group), r.name.casefold()),
+    )
+
     period = (
         str(cycle.period_start.year)
         if cycle.period_start.year == cycle.period_end.year
@@ -698,6 +747,7 @@ def compile_evaluation(cycle: Cycle) -> CompiledEvaluation:
         previous_title=previous.title if previous else None,
         anonymised=anonymise,
         gap_threshold=threshold,
+        respondents=respondents,
     )
 
 
@@ -749,6 +799,9 @@ def evaluation_from_json(data: dict) -> CompiledEvaluation:
             for t in data["texts"]
         ],
         previous_title=data.get("previous_title"),
+        respondents=[
+            RespondentEntry(**_fields(RespondentEntry, r)) for r in data.get("respondents", [])
+        ],
         anonymised=data.get("anonymised", False),
         gap_threshold=data.get("gap_threshold", 1.0),
         schema=data["schema"],

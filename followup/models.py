@@ -594,6 +594,12 @@ class Evaluation(models.Model):
     conclusions = models.TextField(_("conclusions"), blank=True, max_length=20000)
     recommendations = models.TextField(_("recommendations"), blank=True, max_length=20000)
     revision = models.PositiveIntegerField(_("revision"), default=0)
+    decision_reference = models.CharField(
+        _("reference number of the decision"),
+        max_length=100,
+        blank=True,
+        help_text=_("The municipality's reference number (dnr) for the evaluation's decision."),
+    )
     compiled_at = models.DateTimeField(_("compiled"), null=True, blank=True)
     frozen_data = models.JSONField(
         _("published figures"), null=True, blank=True, help_text=_("Set once, when published.")

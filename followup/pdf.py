@@ -17,6 +17,7 @@ from .compile import (
     evaluation_from_json,
 )
 from .models import Cycle, Evaluation
+from .selectors import approvals_of_the_text
 
 SECTIONS = ["summary", "rates", "scores", "free_texts", "counts", "conclusions", "recommendations"]
 
@@ -62,12 +63,15 @@ def evaluation_context(cycle: Cycle) -> dict:
     needs, for its page and its PDF alike: the compiled figures and their charts."""
     compiled = compiled_for(cycle)
     charts = evaluation_charts(compiled)
+    evaluation = getattr(cycle, "evaluation", None)
     return {
         "cycle": cycle,
         "agreement": cycle.agreement,
-        "evaluation": getattr(cycle, "evaluation", None),
+        "version": cycle.version,
+        "evaluation": evaluation,
         "compiled": compiled,
         "charts": charts,
+        "council_approvals": approvals_of_the_text(evaluation) if evaluation else [],
     }
 
 

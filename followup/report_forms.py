@@ -231,8 +231,11 @@ class EvaluationForm(forms.ModelForm):
 
     class Meta:
         model = Evaluation
-        fields = ["summary", "conclusions", "recommendations"]
-        widgets = {name: forms.Textarea(attrs={"rows": 6}) for name in fields}
+        fields = ["summary", "conclusions", "recommendations", "decision_reference"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 6})
+            for name in ("summary", "conclusions", "recommendations")
+        }
 
     def __init__(self, *args, cycle=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,6 +251,7 @@ class EvaluationForm(forms.ModelForm):
             "conclusions",
             "recommendations",
             "anonymise_free_text",
+            "decision_reference",
             _submit(_("Save the text")),
         )
 

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from organisations.models import CouncilMembership
 
-from .models import Cycle, EvaluationApproval
+from .models import Cycle, Evaluation, EvaluationApproval
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -78,3 +78,40 @@ def previous_cycle(cycle: Cycle) -> Cycle | None:
         .order_by("-period_end")
         .first()
     )
+
+
+@dataclass
+class CouncilApproval:
+    """A member's approval of the text as it stands, for the evaluation's record of it."""
+
+    name: str
+    side: str
+    approved_at: object
+
+
+def approvals_of_the_text(evaluation: Evaluation) -> list[CouncilApproval]:
+    """Who approved the evaluation's current revision (the published one, once published),
+    with the side of the council they sit for, in the order they approved (two queries)."""
+    from organisations.models import display_name
+
+    approvals = list(
+        evaluation.approvals.filter(evaluation_revision=evaluation.revision)
+        .select_related("member")
+        .order_by("approved_at", "pk")
+    )
+    sides = dict(
+        CouncilMembership.objects.filter(
+            agreement_id=evaluation.cycle.agreement_id,
+            user_id__in=[a.member_id for a in approvals],
+        ).values_list("user_id", "side")
+    )
+    return [
+        CouncilApproval(
+            name=display_name(a.member),
+            side=str(CouncilMembership.Side(sides[a.member_id]).label)
+            if a.member_id in sides
+            else "",
+            approved_at=a.approved_at,
+        )
+        for a in approvals
+    ]

@@ -57,6 +57,7 @@ def evaluation_update(
     conclusions: str,
     recommendations: str,
     anonymise_free_text: bool | None = None,
+    decision_reference: str | None = None,
 ) -> Evaluation:
     """The officers' narrative. A change after the council approved asks for approval again."""
     evaluation = _evaluation_for_change(cycle)
@@ -72,9 +73,17 @@ def evaluation_update(
     evaluation.recommendations = recommendations.strip()
     if changed:
         evaluation.revision += 1
+    # The decision's reference number is not part of the text the council approves.
+    if decision_reference is not None and decision_reference.strip() != (
+        evaluation.decision_reference
+    ):
+        before["decision_reference"] = evaluation.decision_reference
+        evaluation.decision_reference = decision_reference.strip()
     evaluation.compiled_at = timezone.now()
     evaluation.save()
     edited = [name for name in sections if before[name] != getattr(evaluation, name)]
+    if "decision_reference" in before:
+        edited.append("decision_reference")
     before_anonymise = Cycle.objects.values_list("anonymise_free_text", flat=True).get(pk=cycle.pk)
     if anonymise_free_text is not None and anonymise_free_text != before_anonymise:
         Cycle.objects.filter(pk=cycle.pk).update(anonymise_free_text=anonymise_free_text)
@@ -82,7 +91,9 @@ def evaluation_update(
         edited.append("anonymise_free_text")
     if edited:  # saving the narrative unchanged (to compile the figures again) is no edit
         after: dict[str, object] = {
-            name: getattr(evaluation, name) for name in edited if name in sections
+            name: getattr(evaluation, name)
+            for name in edited
+            if name in (*sections, "decision_reference")
         }
         if "anonymise_free_text" in edited:
             after["anonymise_free_text"] = anonymise_free_text

@@ -36,7 +36,7 @@ from .public import pdf_state
 
 def _cycle(pk) -> Cycle:
     return get_object_or_404(
-        Cycle.objects.select_related("agreement__municipality", "evaluation"), pk=pk
+        Cycle.objects.select_related("agreement__municipality", "version", "evaluation"), pk=pk
     )
 
 
@@ -162,6 +162,7 @@ def edit(request, pk):
             conclusions=data["conclusions"],
             recommendations=data["recommendations"],
             anonymise_free_text=data["anonymise_free_text"],
+            decision_reference=data["decision_reference"],
         )
     except services.ActionRefused as exc:
         return _page(request, pk, status=exc.status, refusal=exc.message)

@@ -28,7 +28,7 @@ PDF_LABELS = {
     Evaluation.PdfStatus.FAILED: _("The PDF could not be made."),
 }
 # What evaluation_context gives the page's body, besides the cycle, agreement and evaluation.
-EVALUATION_CONTENT_NAMES = ("compiled", "charts")
+EVALUATION_CONTENT_NAMES = ("compiled", "charts", "version", "council_approvals")
 PDF_PENDING = (Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING)
 
 
@@ -54,7 +54,7 @@ def pdf_state(evaluation: Evaluation | None) -> dict:
 def _published(slug: str, pk: int) -> Cycle:
     # The frozen figures (a large JSON document) are read only when the page's body is rendered.
     return get_object_or_404(
-        Cycle.objects.select_related("agreement__municipality", "evaluation").defer(
+        Cycle.objects.select_related("agreement__municipality", "version", "evaluation").defer(
             "evaluation__frozen_data"
         ),
         pk=pk,

@@ -206,7 +206,11 @@ def test_free_text_is_kept_under_its_own_question_anonymised(compiled, world):
     (methods,) = [t for t in compiled.texts if t.question.startswith("Vilka arbetssätt")]
     assert [a.text for a in methods.answers] == ["Referensgrupper tidigt i processen."]
     assert (methods.answered, methods.asked) == (1, 3)
-    assert world.alfa not in str(compiled.as_json())  # nowhere in the frozen figures
+    # Nowhere in the frozen answers: the method's list of who reported names it, but no
+    # answer is tied to a name.
+    frozen = compiled.as_json()
+    assert world.alfa not in str({k: v for k, v in frozen.items() if k != "respondents"})
+    assert world.alfa in [r["name"] for r in frozen["respondents"]]
 
 
 def test_free_text_is_attributed_when_the_cycle_does_not_anonymise(cycle, world):
@@ -467,3 +471,59 @@ def test_compiling_does_not_grow_with_the_questions_or_the_reports(
     assert len(large.scores) > len(small.scores) and len(large.counts) > len(small.counts)
     assert len(large.texts) > len(small.texts)
     assert few == many <= 6  # reports, answers, questions, the previous cycle, two counts
+
+
+# --- A board-ready document: method, who reported, the council's approval (issue 16, item 6) ------
+
+
+def test_the_method_names_who_reported_and_who_did_not(compiled):
+    groups = [
+        ([r.name for r in done], [r.name for r in missing], asked)
+        for _label, done, missing, asked in compiled.respondent_groups
+    ]
+    assert groups == [
+        (["Föreningen Alfa", "Föreningen Beta"], [], 2),  # the organisations
+        (["Fritidsnämnden", "Kulturnämnden"], ["Tekniska nämnden"], 3),  # the units
+    ]
+
+
+def test_the_pdf_is_a_board_document(pdf_text, cycle):
+    assert "Metod" in pdf_text
+    assert "2 av 3 rapporterade: Fritidsnämnden, Kulturnämnden." in pdf_text
+    assert "Rapporterade inte: Tekniska nämnden." in pdf_text
+    assert "Samrådets godkännande" in pdf_text
+    approval = cycle.evaluation.approvals.get(evaluation_revision=cycle.evaluation.revision)
+    assert f"{approval.member.get_full_name()}, för idéburen sektor" in pdf_text
+    assert "Period som följs upp" in pdf_text
+
+
+def test_the_decision_reference_is_kept_out_of_the_approved_text(client, django_db_blocker):
+    """An officer writes the decision's dnr; it is shown on the cover and in the method, is in
+    the cycle's history, and does not ask the council to approve again."""
+    cycle = open_cycle_with_report()
+    services.cycle_close(cycle=cycle, actor=cycle.created_by)
+    officer = with_mfa(cycle.created_by)
+    services.evaluation_update(
+        cycle=cycle, actor=officer, summary="Bra.", conclusions="", recommendations=""
+    )
+    revision = Evaluation.objects.get(cycle=cycle).revision
+    client.force_login(officer)
+    response = client.post(
+        reverse("followup:evaluation-edit", args=[cycle.pk]),
+        {
+            "summary": "Bra.",
+            "conclusions": "",
+            "recommendations": "",
+            "decision_reference": " KS 2026/117 ",
+        },
+    )
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get(cycle=cycle)
+    assert evaluation.decision_reference == "KS 2026/117"
+    assert evaluation.revision == revision  # the council's approvals still hold
+    event = cycle.events.filter(kind="evaluation_edited").first()
+    assert event.details["after"] == {"decision_reference": "KS 2026/117"}
+    html = render_to_string(
+        "followup/evaluation_pdf.html", {**evaluation_context(cycle), "pdf_language": "sv"}
+    )
+    assert html.count("KS 2026/117") == 2  # on the cover and in the method

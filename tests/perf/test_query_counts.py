@@ -35,7 +35,8 @@ MAXIMUM = {
     "register filtered": 7,
     "organisation": 4,  # with its body not cached: public?, then accessions and areas
     "open data": 2,
-    "published evaluation": 2,  # with its body not cached: the frozen figures are read then
+    # With its body not cached: the frozen figures are read then, and the council's approvals.
+    "published evaluation": 3,
     "officer dashboard": 16,  # sorts the keys first, then fetches the 50 + 50 rows shown
     # The page's own reads (user, roles, the review) and the evaluation compiled live from the
     # open cycle's reports (six queries however many questions and reports: test_compile.py).
