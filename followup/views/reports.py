@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from organisations.decorators import mfa_required
 
 from .. import permissions, services
-from ..models import Answer, Cycle, Report, ReportVersion
+from ..models import Answer, Cycle, Question, Report, ReportVersion
 from ..report_forms import ANSWER_FIELD_LABELS, QuestionFields, ReportForm, sections_of
 
 TEMPLATE = "followup/report.html"
@@ -132,6 +132,7 @@ def _render(request, report, *, form=None, status=200, refusal=None, changes=Non
         "changes": changes,
         "versions": versions,
         "reopened": reopened,
+        "has_scale": any(q.answer_kind == Question.AnswerKind.SCALE for q in questions),
         "closed_reason": _closed_reason(report) if may_file else None,
     }
     return render(request, TEMPLATE, context, status=status)

@@ -504,3 +504,18 @@ def test_a_submitted_report_of_a_closed_cycle_does_not_promise_reopening(rep_cli
     html = rep_client.get(report.get_absolute_url()).content.decode()
     assert "en handläggare kan öppna den igen" not in html
     assert "Uppföljningen har stängt, så den kan inte längre ändras." in html
+
+
+def test_a_report_without_assessments_has_no_1_to_5_instructions(
+    goteborg, rep, client, django_capture_on_commit_callbacks
+):
+    cycle = _cycle(goteborg)
+    # The organisations are asked only the count and free-text questions.
+    cycle.questions.filter(answer_kind="scale").update(respondent_groups=["units"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open(cycle=cycle, actor=cycle.created_by)
+    report = cycle.reports.get(organisation=rep.organisation)
+    client.force_login(rep.user)
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert "Besvara frågorna nedan." in html
+    assert "från 1 (inte alls)" not in html
