@@ -131,3 +131,9 @@ def test_a_refused_step_sends_nothing(in_review, officer):
     with pytest.raises(services.ActionRefused):
         services.evaluation_publish(cycle=in_review, actor=officer)  # not approved yet
     assert OutgoingMail.objects.count() == before
+
+
+def test_invitations_and_reminders_speak_to_the_respondent(in_review):
+    (invitation,) = _mails("invitation")
+    assert invitation.body.startswith("Du ombeds rapportera, för ")
+    assert in_review.rep.organisation.name in invitation.body
