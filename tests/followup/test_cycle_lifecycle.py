@@ -565,7 +565,7 @@ def test_closing_asks_for_confirmation_and_tells_those_who_have_not_submitted(
     assert page.status_code == 200
     text = page.content.decode()
     assert "3 respondents have not submitted and are told by e-mail" in text
-    assert "2 of them have nobody to receive the e-mail." in text
+    assert "2 of them have nobody to receive the e-mail and are not told." in text
     assert "has not passed yet" in text
     open_cycle.refresh_from_db()
     assert open_cycle.status == Cycle.Status.OPEN  # the confirmation changes nothing
