@@ -578,7 +578,7 @@ def test_closing_asks_for_confirmation_and_tells_those_who_have_not_submitted(
     assert open_cycle.status == Cycle.Status.CLOSED
     assert _recipients() == [world.rep.user.email]  # not the board, which submitted
     (notice,) = mail.outbox
-    assert notice.subject == f"Uppföljningen {open_cycle.title} är stängd"
+    assert notice.subject == f"{open_cycle.title} är stängd"
     assert "Föreningen Med Företrädare skickades inte in" in notice.body
     (event,) = _events(open_cycle, Kind.CLOSE_NOTICES)
     assert event.actor is None and event.details == {"told": 1, "unreached": 2}
