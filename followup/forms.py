@@ -61,7 +61,7 @@ class ReminderDaysField(forms.CharField):
         return value
 
     def to_python(self, value) -> list[int]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         parts = [p for p in re.split(r"[,;\s]+", text) if p]
         try:
             days = [int(p) for p in parts]

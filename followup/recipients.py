@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
@@ -139,6 +140,10 @@ def respondent_key(report: Report) -> Key:
 def addresses(cycle: Cycle, reports: QuerySet[Report] | Iterable[Report]) -> dict[Key, list[str]]:
     """The addresses of each of these reports' respondents, in three queries whatever their
     number (a queryset of reports is read as subqueries, never as a list of keys)."""
+    # Keys, or subqueries of them (a queryset of reports).
+    organisation_ids: Any
+    unit_ids: Any
+    member_ids: Any
     if isinstance(reports, QuerySet):
         organisation_ids = reports.filter(organisation__isnull=False).values("organisation_id")
         unit_ids = reports.filter(unit__isnull=False).values("unit_id")

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.mail import send_templated_mail, site_url
+from core.models import OutgoingMail
 from core.types import Actor
 
 from .. import recipients
-from ..models import Cycle, CycleEvent, CycleReminder, Report
+from ..models import Cycle, CycleEvent, CycleReminder, Report, ReportQuerySet
 from . import history
 
 report_recipients = recipients.report_recipients
@@ -37,7 +38,9 @@ class Mailed:
     unreached: int = 0
 
 
-def _mail_report(report: Report, cycle: Cycle, to: list[str], template: str, **context: Any):
+def _mail_report(
+    report: Report, cycle: Cycle, to: list[str], template: str, **context: Any
+) -> OutgoingMail | None:
     """A message about a report to its respondent's people, with a link to the report; None if
     there was nobody to send it to."""
     return send_templated_mail(
@@ -52,7 +55,7 @@ def _mail_report(report: Report, cycle: Cycle, to: list[str], template: str, **c
     )
 
 
-def _reports(queryset):
+def _reports(queryset: ReportQuerySet) -> ReportQuerySet:
     return queryset.select_related("organisation", "unit", "council_member").order_by("pk")
 
 
