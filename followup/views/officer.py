@@ -270,6 +270,7 @@ def _dashboard(
             "history": board.history,
             "reminders": _reminder_rows(cycle),
             "reach": _reach(cycle),
+            "adding_recipients": cycle.is_unopened or cycle.status == Cycle.Status.OPEN,
             "today": timezone.localdate(),
         },
         status=status,
@@ -469,6 +470,8 @@ def cycle_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     respondent, the invitations sent by the worker. Opening twice changes nothing (409)."""
     cycle = _cycle_for(request, pk)
     if request.method != "POST":
+        if cycle.status == Cycle.Status.DELETED:
+            return _refused(request, services.CYCLE_NOT_DRAFT, cycle)
         if not cycle.is_unopened:
             return _refused(request, services.CYCLE_ALREADY_OPENED, cycle)
         return _confirm(

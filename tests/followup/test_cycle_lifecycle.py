@@ -675,3 +675,22 @@ def test_the_history_tells_each_new_step_in_swedish(open_cycle, officer, world):
         described = [e.describe() for e in _events(open_cycle)]
     assert "Skickade inbjudan till 2 svarande; 2 utan mottagare" in described
     assert "Skickade en påminnelse till 2 svarande; 2 utan mottagare" in described
+
+
+def test_a_closed_cycle_still_names_who_was_never_reached_but_offers_no_recipient_form(
+    client_, open_cycle, world, officer
+):
+    services.cycle_close(cycle=open_cycle, actor=officer)
+    page = client_.get(open_cycle.get_absolute_url()).content.decode()
+    reach = page.split('id="reach"')[1].split("</ul>")[0]
+    assert "Idrotts- och föreningsnämnden" in reach and "Föreningen Utan Företrädare" in reach
+    assert (
+        reverse("followup:unit-recipient", args=[open_cycle.pk, world.empty_board.pk]) not in page
+    )
+
+
+def test_a_deleted_drafts_opening_page_says_it_cannot_change(client_, cycle, officer):
+    services.cycle_delete(cycle=cycle, actor=officer)
+    response = client_.get(reverse("followup:cycle-open", args=[cycle.pk]))
+    assert response.status_code == 409
+    assert str(services.CYCLE_NOT_DRAFT) in response.content.decode()
