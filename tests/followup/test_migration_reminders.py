@@ -4,7 +4,6 @@ as invited only where somebody could have received the invitation."""
 
 import datetime
 
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -25,10 +24,11 @@ def _migrate(targets=None):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
 def test_existing_cycles_keep_their_reminder_and_only_reachable_reports_count_as_invited(
-    _seed_data_back,
+    _seed_data_back, transactional_db
 ):
+    """Migrations run outside a test's transaction: a transactional test, whose flush at the end
+    is followed by the session's data put back (``_seed_data_back``, requested first)."""
     goteborg = Agreement.objects.get(slug="goteborg")
     board = MunicipalUnitFactory(name="Nämnd med handläggare")
     OfficerRoleFactory(unit=board)
