@@ -272,7 +272,7 @@ def cycle_set_reminders(*, cycle: Cycle, actor: Actor, days: Iterable[int]) -> C
     today = timezone.localdate()
     chosen = check_reminders(
         days,
-        # Once open, the respondents have been invited: a reminder from tomorrow on is fine.
+        # Once open, the respondents have been invited: a reminder from today on will do.
         opens_on=cycle.opens_on if cycle.status == Cycle.Status.SCHEDULED else today - _ONE_DAY,
         deadline=cycle.deadline,
         today=today,
