@@ -506,6 +506,7 @@ def _generate_reports(run: _Run) -> None:
                     group=RespondentGroup.ORGANISATIONS,
                     organisation_id=pk,
                     status=status,
+                    invited_at=cycle.opened_at,  # each organisation was invited when it opened
                     revision=0 if saved is None else 1,
                     updated_at=_aware(saved.year, saved.month, saved.day) if saved else None,
                     submitted_at=(

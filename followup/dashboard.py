@@ -58,6 +58,7 @@ from core.pagecache import release
 from organisations.models import MunicipalUnit, Organisation
 
 from .models import Cycle, CycleEvent, Report, RespondentGroup
+from .recipients import report_reached, unreached
 
 User = get_user_model()
 
@@ -71,10 +72,15 @@ PENDING_SHOWN = 25
 
 
 class GroupRate(TypedDict):
-    """Asked, submitted and drafts of one respondent group."""
+    """Of one respondent group: the respondents asked, those invited (an e-mail queued to at
+    least one address), those with nobody to receive it who have not submitted, submitted,
+    drafts, and the response rate: submitted of all asked (those without a recipient count:
+    they should have been asked)."""
 
     label: str | Promise
     asked: int
+    invited: int
+    unreached: int
     submitted: int
     drafts: int
     percent: int
@@ -89,6 +95,9 @@ class Dashboard:
     reports: list[Report]  # the reports of that page, in the dashboard's order
     pending: list[Report]  # the first PENDING_SHOWN reports not submitted
     pending_count: int  # every report not submitted
+    # Of those shown, the ones not invited yet that have somebody to receive it now (invited
+    # by the worker shortly); the others not invited have nobody: "no recipient".
+    awaiting_invitation: set[int]
     rates: list[GroupRate]
     submitted_count: int
     question_count: int
@@ -120,12 +129,22 @@ def cycle_dashboard(
         question_count += 1
         asked_groups.update(groups)
     rates = _group_rates(counted)
+    pending = [shown[pk] for pk in order.pending]
+    uninvited = [r.pk for r in pending if r.invited_at is None]
+    awaiting: set[int] = set()
+    if uninvited:
+        awaiting = set(
+            Report.objects.filter(pk__in=uninvited)
+            .filter(report_reached())
+            .values_list("pk", flat=True)
+        )
     return Dashboard(
         page=page,
         page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         reports=[shown[pk] for pk in page_pks],
-        pending=[shown[pk] for pk in order.pending],
+        pending=pending,
         pending_count=order.pending_count,
+        awaiting_invitation=awaiting,
         rates=rates,
         submitted_count=sum(rate["submitted"] for rate in rates),
         question_count=question_count,
@@ -136,7 +155,8 @@ def cycle_dashboard(
 
 
 def _group_counts(cycle: Cycle) -> dict[str, Mapping[str, Any]]:
-    """Per respondent group: asked, submitted, drafts, and the sum of the reports' revisions
+    """Per respondent group: asked, submitted, drafts, invited, without a recipient, and the
+    sum of the reports' revisions
     (which grows with every save, submission and reopening), counted by the database."""
     return {
         row["group"]: row
@@ -146,6 +166,8 @@ def _group_counts(cycle: Cycle) -> dict[str, Mapping[str, Any]]:
             asked=Count("pk"),
             submitted=Count("pk", filter=Q(status=Report.Status.SUBMITTED)),
             drafts=Count("pk", filter=Q(status=Report.Status.DRAFT)),
+            invited=Count("pk", filter=Q(invited_at__isnull=False)),
+            unreached=Count("pk", filter=unreached()),
             revisions=Sum("revision"),
         )
     }
@@ -206,6 +228,8 @@ def _group_rates(counted: dict[str, Mapping[str, Any]]) -> list[GroupRate]:
             {
                 "label": label,
                 "asked": row["asked"],
+                "invited": row["invited"],
+                "unreached": row["unreached"],
                 "submitted": row["submitted"],
                 "drafts": row["drafts"],
                 "percent": round(100 * row["submitted"] / row["asked"]),
@@ -253,6 +277,7 @@ _ROW_FIELDS = (
     "updated_at",
     "submitted_at",
     "last_reminded_at",
+    "invited_at",
     "organisation__name",
     "unit__name",
     "council_member__first_name",
@@ -287,6 +312,8 @@ def _labels() -> dict[str, str]:
         "status": _("Status"),
         "reminded": _("Last reminded"),
         "not_reminded": _("Not reminded"),
+        "no_recipient": _("No recipient: not invited"),
+        "awaiting": _("Not invited yet: the invitation is on its way"),
         "saved": _("Last saved"),
         "submitted": _("Submitted"),
         "reopen": _("Reopen"),
@@ -314,9 +341,16 @@ def _render(request: HttpRequest, template_name: str, context: dict[str, Any]) -
     return mark_safe(template.render(context, request))  # noqa: S308
 
 
-def pending_rows(request: HttpRequest, reports: Sequence[Report]) -> SafeString:
-    """The <tr> rows of the reports not submitted yet."""
-    return _render(request, "followup/officer/pending_rows.html", {"reports": reports})
+def pending_rows(
+    request: HttpRequest, reports: Sequence[Report], awaiting: set[int] | frozenset = frozenset()
+) -> SafeString:
+    """The <tr> rows of the reports not submitted yet (``awaiting``: those not invited yet
+    that have somebody to receive the invitation now)."""
+    return _render(
+        request,
+        "followup/officer/pending_rows.html",
+        {"reports": reports, "awaiting": awaiting},
+    )
 
 
 def report_rows(

@@ -5,6 +5,7 @@ The forms check the input; the writes happen in ``followup.services``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,44 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def reminder_days_text(days) -> str:
+    """A reminder schedule as the field shows it: "14, 3"."""
+    return ", ".join(str(d) for d in sorted(days, reverse=True))
+
+
+class ReminderDaysField(forms.CharField):
+    """The reminder schedule, as days before the deadline separated by commas ("14, 3"), read
+    as a list of whole numbers (latest reminder last). Empty: no reminders. The dates are
+    checked by the service (``services.check_reminders``), which knows the cycle."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Reminders, in days before the deadline"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "For example 14, 3: a reminder two weeks and one three days before the "
+                "deadline, to those who have not submitted. Leave empty for no reminders."
+            ),
+        )
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return reminder_days_text(value)
+        return value
+
+    def to_python(self, value) -> list[int]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        parts = [p for p in re.split(r"[,;\s]+", text) if p]
+        try:
+            days = [int(p) for p in parts]
+        except ValueError:
+            raise forms.ValidationError(services.REMINDERS_NOT_NUMBERS) from None
+        return sorted(set(days), reverse=True)
+
+
 class CycleForm(forms.Form):
     """A cycle's title, period, dates and settings: proposed from the cadence, set by an officer."""
 
@@ -43,12 +82,7 @@ class CycleForm(forms.Form):
         help_text=_("The day the respondents are invited to report."),
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
-    reminder_days_before = forms.IntegerField(
-        label=_("Send reminders this many days before the deadline"),
-        min_value=0,
-        max_value=365,
-        initial=7,
-    )
+    reminder_days = ReminderDaysField()
     anonymise_free_text = forms.BooleanField(
         label=_("Anonymise free-text answers in the evaluation"),
         required=False,
@@ -61,7 +95,7 @@ class CycleForm(forms.Form):
         "period_end",
         "opens_on",
         "deadline",
-        "reminder_days_before",
+        "reminder_days",
         "anonymise_free_text",
     )
 
@@ -125,7 +159,10 @@ def proposal_initial(proposal: Mapping[str, Any]) -> dict:
     return {
         name: proposal[name]
         for name in ("title", "period_start", "period_end", "opens_on", "deadline")
-    } | {"reminder_days_before": 7, "anonymise_free_text": False}
+    } | {
+        "reminder_days": list(services.DEFAULT_REMINDER_DAYS),
+        "anonymise_free_text": False,
+    }
 
 
 def with_defaults(data, initial: dict):
@@ -141,12 +178,16 @@ def with_defaults(data, initial: dict):
                 if value:
                     merged[name] = "on"
                 continue
-            merged[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            if isinstance(value, list | tuple):
+                merged[name] = reminder_days_text(value)
+            else:
+                merged[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return merged
 
 
 def cycle_initial(cycle: Cycle) -> dict:
-    return {name: getattr(cycle, name) for name in CycleForm.FIELDS}
+    values = {name: getattr(cycle, name) for name in CycleForm.FIELDS if name != "reminder_days"}
+    return {**values, "reminder_days": services.cycle_reminder_days(cycle)}
 
 
 class QuestionForm(forms.Form):
@@ -272,4 +313,40 @@ class ReopenForm(forms.Form):
             action=action,
             form_id=f"reopen-{report_id}",
             css_class="followup-reopen",
+        )
+
+
+class RemindersForm(forms.Form):
+    """The reminder schedule of a scheduled or open cycle (services.cycle_set_reminders)."""
+
+    reminder_days = ReminderDaysField()
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = post_helper(
+            "reminder_days",
+            button=StrictButton(_("Save the reminders"), type="submit", css_class="btn-primary"),
+            action=action,
+            form_id="reminders-form",
+            css_class="officer-form",
+        )
+
+
+class UnitRecipientForm(forms.Form):
+    """Somebody to receive a unit's follow-up mail (services.unit_recipient_add)."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = post_helper(
+            "email",
+            "first_name",
+            "last_name",
+            button=StrictButton(_("Add the recipient"), type="submit", css_class="btn-primary"),
+            action=action,
+            form_id="recipient-form",
+            css_class="officer-form",
         )

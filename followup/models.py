@@ -15,7 +15,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agreements.models import (
     Agreement,
@@ -54,10 +56,15 @@ class Cycle(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled to open")
         OPEN = "open", _("open for reports")
         CLOSED = "closed", _("closed")
         IN_REVIEW = "in_review", _("in review by the council")
         PUBLISHED = "published", _("published")
+        DELETED = "deleted", _("deleted draft")
+
+    # Not opened yet: nobody has been invited, nothing was reported. Only these can be deleted.
+    UNOPENED = (Status.DRAFT, Status.SCHEDULED)
 
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("agreement")
@@ -74,9 +81,6 @@ class Cycle(models.Model):
     period_end = models.DateField(_("period to"))
     opens_on = models.DateField(_("opens"))
     deadline = models.DateField(_("deadline"))
-    reminder_days_before = models.PositiveSmallIntegerField(
-        _("send reminders this many days before the deadline"), default=7
-    )
     anonymise_free_text = models.BooleanField(
         _("anonymise free-text answers in the evaluation"), default=False
     )
@@ -100,8 +104,11 @@ class Cycle(models.Model):
         verbose_name_plural = _("follow-up cycles")
         ordering = ["agreement", "-period_start"]
         constraints = [
+            # A deleted draft is kept (with its history) but does not hold its period.
             models.UniqueConstraint(
-                fields=["agreement", "kind", "period_start"], name="cycle_unique_period"
+                fields=["agreement", "kind", "period_start"],
+                condition=~models.Q(status="deleted"),
+                name="cycle_unique_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
@@ -126,6 +133,77 @@ class Cycle(models.Model):
     @property
     def accepts_reports(self) -> bool:
         return self.status == self.Status.OPEN and timezone.localdate() <= self.deadline
+
+    @property
+    def is_unopened(self) -> bool:
+        """A draft or scheduled: nobody has been invited yet, so it can still be deleted."""
+        return self.status in self.UNOPENED
+
+    @property
+    def opens_later(self) -> bool:
+        """Its opening date is still ahead: opening it means scheduling it (or opening early)."""
+        return self.is_unopened and self.opens_on > timezone.localdate()
+
+
+class CycleReminder(models.Model):
+    """One reminder of a cycle's schedule, so many days before the deadline (e.g. 14 and 3).
+
+    Its date follows the deadline (``due_on``). It is sent once, by the task worker on its day
+    (``services.cycle_run_schedule``), and counts as sent only when an e-mail was really queued
+    to at least one address; otherwise it is "not sent", with the reason. Moving the deadline
+    plans a reminder whose new day is still ahead again (the history keeps the earlier sending).
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent")
+
+    class Skipped(models.TextChoices):
+        BEFORE_OPENING = "before_opening", _("its day had come when the cycle opened")
+        SUPERSEDED = "superseded", _("a later reminder was due at the same time")
+        DEADLINE_MOVED = "deadline_moved", _("the notice of the new deadline took its place")
+        DEADLINE_PASSED = "deadline_passed", _("the deadline had passed")
+        CLOSED = "closed", _("the cycle closed before its day")
+        NOBODY = "nobody", _("every respondent had submitted")
+        NO_RECIPIENT = "no_recipient", _("nobody who had not submitted had anyone to receive it")
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("cycle")
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    skipped_because = models.CharField(
+        _("not sent because"), max_length=20, choices=Skipped.choices, blank=True
+    )
+    done_at = models.DateTimeField(_("sent or passed over"), null=True, blank=True)
+    reminded = models.PositiveIntegerField(
+        _("respondents reminded"),
+        default=0,
+        help_text=_("Respondents an e-mail was queued for, to at least one address."),
+    )
+    unreached = models.PositiveIntegerField(
+        _("respondents without a recipient"),
+        default=0,
+        help_text=_("Respondents who had not submitted and had nobody to receive the reminder."),
+    )
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["cycle", "-days_before"]  # earliest first
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "days_before"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} – {self.days_before}"
+
+    def due_on(self, deadline: datetime.date | None = None) -> datetime.date:
+        """The reminder's day, for the cycle's deadline (or another one)."""
+        return (deadline or self.cycle.deadline) - datetime.timedelta(days=self.days_before)
 
 
 class CycleEvent(models.Model):
@@ -153,9 +231,28 @@ class CycleEvent(models.Model):
         PUBLISHED = "published", _("evaluation published")
         PDF_RETRIED = "pdf_retried", _("PDF asked for again")
         PDF_FAILED = "pdf_failed", _("PDF marked failed")
+        SCHEDULED = "scheduled", _("opening scheduled")
+        UNSCHEDULED = "unscheduled", _("scheduled opening cancelled")
+        OPENED_ON_SCHEDULE = "opened_on_schedule", _("cycle opened as scheduled")
+        INVITED = "invited", _("invitations sent")
+        REMINDERS_CHANGED = "reminders_changed", _("reminders changed")
+        REMINDED = "reminded", _("reminders sent")
+        REMINDER_NOT_SENT = "reminder_not_sent", _("reminder not sent")
+        RECIPIENT_ADDED = "recipient_added", _("recipient added")
+        CLOSE_NOTICES = "close_notices", _("respondents told of the closing")
+        DELETED = "deleted", _("draft deleted")
 
-    # What the portal does by itself, with no one acting: the only kinds without an actor.
-    SYSTEM_KINDS = (Kind.PDF_FAILED,)
+    # What the portal does by itself (the task worker), the only kinds that may have no actor:
+    # a PDF marked failed, a scheduled opening, the invitations, reminders and notices it sends.
+    # A reminder sent with the officer's button has the officer as its actor.
+    SYSTEM_KINDS = (
+        Kind.PDF_FAILED,
+        Kind.OPENED_ON_SCHEDULE,
+        Kind.INVITED,
+        Kind.REMINDED,
+        Kind.REMINDER_NOT_SENT,
+        Kind.CLOSE_NOTICES,
+    )
 
     cycle = models.ForeignKey(
         Cycle, on_delete=models.PROTECT, related_name="events", verbose_name=_("cycle")
@@ -184,7 +281,17 @@ class CycleEvent(models.Model):
         ordering = ["-created_at", "-pk"]  # newest first, as the cycle's page shows them
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(actor__isnull=False) | models.Q(kind__in=["pdf_failed"]),
+                condition=models.Q(actor__isnull=False)
+                | models.Q(
+                    kind__in=[
+                        "pdf_failed",
+                        "opened_on_schedule",
+                        "invited",
+                        "reminded",
+                        "reminder_not_sent",
+                        "close_notices",
+                    ]
+                ),
                 name="cycle_event_actor_unless_system",
             ),
         ]
@@ -218,10 +325,13 @@ class CycleEvent(models.Model):
         if self.kind == kinds.CREATED:
             return str(_("Created the cycle"))
         if self.kind == kinds.UPDATED:
+            fields = {f.name: f for f in Cycle._meta.fields}
             names = [
-                str(getattr(Cycle._meta.get_field(name), "verbose_name", name))
+                str(getattr(fields[name], "verbose_name", name))
+                if name in fields
+                else str(_("reminders"))
                 for name in after
-                if name in {f.name for f in Cycle._meta.fields}
+                if name in fields or name == "reminder_days"
             ]
             return str(_("Changed the cycle's settings: %(fields)s")) % {"fields": ", ".join(names)}
         if self.kind == kinds.QUESTION_ADDED:
@@ -230,8 +340,63 @@ class CycleEvent(models.Model):
             return str(_("Changed the question “%(text)s”")) % {"text": after.get("text", "")}
         if self.kind == kinds.QUESTION_DELETED:
             return str(_("Deleted the question “%(text)s”")) % {"text": before.get("text", "")}
+        if self.kind == kinds.SCHEDULED:
+            return str(_("Scheduled the cycle to open on %(date)s")) % {
+                "date": day(d.get("opens_on"))
+            }
+        if self.kind == kinds.UNSCHEDULED:
+            return str(
+                _("Cancelled the opening scheduled for %(date)s: the cycle is a draft again")
+            ) % {"date": day(d.get("opens_on"))}
         if self.kind == kinds.OPENED:
+            if before.get("opens_on"):
+                return str(_("Opened the cycle before its opening date, %(date)s")) % {
+                    "date": day(before.get("opens_on"))
+                }
             return str(_("Opened the cycle"))
+        if self.kind == kinds.OPENED_ON_SCHEDULE:
+            return str(_("Opened the cycle on its opening date, as scheduled"))
+        if self.kind == kinds.INVITED:
+            count = int(d.get("invited", 0))
+            text = ngettext(
+                "Sent the invitation to one respondent",
+                "Sent the invitation to %(count)s respondents",
+                count,
+            ) % {"count": count}
+            return text + unreached_clause(int(d.get("unreached", 0)))
+        if self.kind == kinds.REMINDERS_CHANGED:
+            return str(_("Changed the reminders from %(before)s to %(after)s")) % {
+                "before": reminder_days_text(before.get("reminder_days", [])),
+                "after": reminder_days_text(after.get("reminder_days", [])),
+            }
+        if self.kind == kinds.REMINDED:
+            count = int(d.get("reminded", 0))
+            if d.get("due_on"):
+                text = ngettext(
+                    "Sent the reminder of %(date)s to one respondent",
+                    "Sent the reminder of %(date)s to %(count)s respondents",
+                    count,
+                ) % {"count": count, "date": day(d.get("due_on"))}
+            else:
+                text = ngettext(
+                    "Sent a reminder to one respondent",
+                    "Sent a reminder to %(count)s respondents",
+                    count,
+                ) % {"count": count}
+            return text + unreached_clause(int(d.get("unreached", 0)))
+        if self.kind == kinds.REMINDER_NOT_SENT:
+            reason = d.get("reason", "")
+            skipped = CycleReminder.Skipped
+            label = skipped(reason).label if reason in skipped.values else ""
+            return str(_("Did not send the reminder of %(date)s: %(reason)s")) % {
+                "date": day(d.get("due_on")),
+                "reason": label,
+            } + unreached_clause(int(d.get("unreached", 0)))
+        if self.kind == kinds.RECIPIENT_ADDED:
+            return str(_("Added %(email)s as the recipient for %(unit)s")) % {
+                "email": d.get("email", ""),
+                "unit": d.get("unit", ""),
+            }
         if self.kind == kinds.DEADLINE_MOVED:
             return str(_("Moved the deadline from %(before)s to %(after)s")) % {
                 "before": day(before.get("deadline")),
@@ -244,6 +409,16 @@ class CycleEvent(models.Model):
             }
         if self.kind == kinds.CLOSED:
             return str(_("Closed the cycle"))
+        if self.kind == kinds.CLOSE_NOTICES:
+            count = int(d.get("told", 0))
+            text = ngettext(
+                "Told one respondent who had not submitted that the cycle closed",
+                "Told %(count)s respondents who had not submitted that the cycle closed",
+                count,
+            ) % {"count": count}
+            return text + unreached_clause(int(d.get("unreached", 0)))
+        if self.kind == kinds.DELETED:
+            return str(_("Deleted the draft"))
         if self.kind == kinds.EVALUATION_EDITED:
             return str(_("Edited the evaluation"))
         if self.kind == kinds.SENT_TO_COUNCIL:
@@ -259,6 +434,27 @@ class CycleEvent(models.Model):
         if self.kind == kinds.PDF_FAILED:
             return str(_("Marked the evaluation's PDF failed: it was not made in time"))
         return str(self.get_kind_display())
+
+
+def unreached_clause(count: int) -> str:
+    """ "; 2 without a recipient": the respondents an e-mail could not go to, if any."""
+    if not count:
+        return ""
+    return "; " + ngettext("one without a recipient", "%(count)s without a recipient", count) % {
+        "count": count
+    }
+
+
+def reminder_days_text(days: list[int]) -> str:
+    """A reminder schedule in words: "14 and 3 days before the deadline", or "no reminders"."""
+    days = sorted({int(d) for d in days}, reverse=True)
+    if not days:
+        return str(_("no reminders"))
+    listed = get_text_list([str(d) for d in days], str(_("and")))
+    number = days[0] if len(days) == 1 else len(days)  # "1 day", "3 days", "14 and 3 days"
+    return ngettext(
+        "%(days)s day before the deadline", "%(days)s days before the deadline", number
+    ) % {"days": listed}
 
 
 class Question(models.Model):
@@ -329,6 +525,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def not_submitted(self) -> ReportQuerySet:
         """Not started or drafts: the reports reminders and notices go to."""
         return self.exclude(status=Report.Status.SUBMITTED)
+
+    def not_invited(self) -> ReportQuerySet:
+        """Never invited: the respondent had nobody to receive the invitation (so far)."""
+        return self.filter(invited_at__isnull=True)
 
     def fileable_by(self, user: AbstractBaseUser | AnonymousUser) -> ReportQuerySet:
         """The reports a user may fill in: their organisations' (as a current representative),
@@ -410,7 +610,21 @@ class Report(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
-    last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+    invited_at = models.DateTimeField(
+        _("invited"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the invitation was queued to at least one address; empty while the respondent "
+            "has nobody to receive it."
+        ),
+    )
+    last_reminded_at = models.DateTimeField(
+        _("last reminded"),
+        null=True,
+        blank=True,
+        help_text=_("Set only when a reminder was queued to at least one address."),
+    )
 
     objects = ReportQuerySet.as_manager()
 

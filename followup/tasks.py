@@ -19,18 +19,48 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_invitations(cycle_id: int) -> int:
+    """Invite every respondent of a cycle just opened who has somebody to receive it."""
     from .services import cycle_send_invitations
 
-    return cycle_send_invitations(cycle=Cycle.objects.get(pk=cycle_id))
+    return cycle_send_invitations(cycle=Cycle.objects.get(pk=cycle_id)).sent
 
 
 @task()
-def send_reminders(cycle_id: int, due_on: str | None = None) -> int:
-    """Remind everyone who has not submitted. A scheduled run carries the date it was due."""
-    from .services import cycle_send_reminders
+def send_reminders(cycle_id: int, due_on: str | None = None, actor_id: int | None = None) -> int:
+    """Remind everyone who has not submitted now: the officer's button (``actor_id``).
 
-    only_due_on = datetime.date.fromisoformat(due_on) if due_on else None
-    return cycle_send_reminders(cycle=Cycle.objects.get(pk=cycle_id), only_due_on=only_due_on)
+    A run that carries the date it was due (queued by an earlier release, which planned each
+    reminder as a deferred task) sends the cycle's scheduled reminders whose day has come, once,
+    as the daily schedule does.
+    """
+    from django.contrib.auth import get_user_model
+
+    from .services import cycle_send_due_reminders, cycle_send_reminders
+
+    cycle = Cycle.objects.get(pk=cycle_id)
+    if due_on is not None:
+        return cycle_send_due_reminders(cycle=cycle)
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return cycle_send_reminders(cycle=cycle, actor=actor)
+
+
+@task()
+def run_schedule(today: str | None = None, cycle_id: int | None = None) -> str:
+    """The follow-up's daily schedule (``services.cycle_run_schedule``): scheduled cycles
+    opened on their date, late invitations, the reminders whose day has come. ``today`` (ISO)
+    runs it for another day; without it, the day the worker runs it."""
+    from .services import cycle_run_schedule
+
+    day = datetime.date.fromisoformat(today) if today else None
+    return str(cycle_run_schedule(today=day, cycle_id=cycle_id))
+
+
+@task()
+def send_closed(cycle_id: int) -> int:
+    """Tell everyone who had not submitted that the cycle closed."""
+    from .services import cycle_send_closed
+
+    return cycle_send_closed(cycle=Cycle.objects.get(pk=cycle_id))
 
 
 @task()

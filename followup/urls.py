@@ -17,7 +17,20 @@ urlpatterns = [
         name="question-edit",
     ),
     path("uppfoljning/<int:pk>/oppna/", officer.cycle_open, name="cycle-open"),
+    path("uppfoljning/<int:pk>/schemalagg/", officer.cycle_schedule, name="cycle-schedule"),
+    path(
+        "uppfoljning/<int:pk>/avbryt-schemalaggning/",
+        officer.cycle_unschedule,
+        name="cycle-unschedule",
+    ),
     path("uppfoljning/<int:pk>/stang/", officer.cycle_close, name="cycle-close"),
+    path("uppfoljning/<int:pk>/radera/", officer.cycle_delete, name="cycle-delete"),
+    path("uppfoljning/<int:pk>/paminnelser/", officer.cycle_reminders, name="cycle-reminders"),
+    path(
+        "uppfoljning/<int:pk>/mottagare/<int:unit_pk>/",
+        officer.unit_recipient,
+        name="unit-recipient",
+    ),
     path("uppfoljning/<int:pk>/paminn/", officer.cycle_remind, name="cycle-remind"),
     path(
         "uppfoljning/<int:pk>/sista-svarsdag/", officer.cycle_move_deadline, name="cycle-deadline"

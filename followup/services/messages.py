@@ -27,3 +27,43 @@ NOT_A_COUNCIL_MEMBER = _("Only members of the agreement's council can do this.")
 NOT_APPROVED = _("The council has not approved the evaluation yet.")
 NO_CADENCE = _("The agreement says nothing about how often it is followed up.")
 CYCLE_EXISTS = _("There is already a cycle of this kind for this period.")
+
+# The cycle's life: scheduling, opening, closing, deleting.
+CYCLE_ALREADY_OPENED = _("The cycle has already been opened: a cycle is opened only once.")
+CYCLE_NOT_SCHEDULED = _("The cycle is not scheduled to open.")
+OPENS_NOT_IN_FUTURE = _(
+    "The cycle's opening date, %(date)s, is not in the future: open the cycle now instead."
+)
+DEADLINE_PASSED_BEFORE_OPENING = _(
+    "The deadline, %(date)s, has passed: change it in the cycle's settings before opening."
+)
+NO_QUESTIONS = _("Add at least one question before opening the cycle.")
+CYCLE_NOT_OPEN_TO_CLOSE = _("Only an open cycle can be closed, and this cycle is not open.")
+CYCLE_NOT_DELETABLE = _(
+    "An opened cycle can never be deleted: its reports and its history are kept. Only a draft "
+    "or a scheduled cycle that has not opened can be deleted."
+)
+
+# The reminder schedule.
+REMINDERS_NOT_NUMBERS = _(
+    "Write the reminders as whole numbers of days before the deadline, separated by commas, "
+    "for example 14, 3."
+)
+REMINDER_NOT_BEFORE_DEADLINE = _(
+    "A reminder must come at least one day before the deadline, %(date)s: a reminder on or "
+    "after the deadline is too late."
+)
+REMINDER_TOO_FAR = _("A reminder can come at most 365 days before the deadline.")
+REMINDER_IN_THE_PAST = _("The reminder on %(date)s would be in the past.")
+REMINDER_BEFORE_OPENING = _(
+    "The reminder on %(date)s would come before the respondents are invited on %(opens)s: a "
+    "reminder must come after that day."
+)
+TOO_MANY_REMINDERS = _("Plan at most %(max)s reminders.")
+REMINDERS_OF_A_DRAFT = _("Change a draft's reminders in its settings (Edit the cycle).")
+
+# Recipients added from the cycle's page.
+RECIPIENT_EXISTS = _("%(email)s already receives the mail of %(unit)s.")
+RECIPIENT_NOT_NOW = _(
+    "Recipients can be added from the cycle's page while it is a draft, scheduled or open."
+)

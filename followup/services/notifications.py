@@ -1,76 +1,50 @@
-"""What the respondents are told by e-mail: the invitation when a cycle opens, reminders (the
-scheduled one and the officer's button), and the notice of a moved deadline.
+"""What the respondents are told by e-mail: the invitation when a cycle opens (or when a
+respondent gets somebody to receive it later), the reminders (the schedule's and the officer's
+button), the notice of a moved deadline and the notice that the cycle closed.
 
-The messages are stored by ``core.mail`` in the transaction that sends them and sent by the task
-worker; the functions here are run by the tasks in ``followup.tasks``.
+A message counts only when it was really queued to at least one address: a respondent with
+nobody to receive it is never counted as invited, reminded or told, and its report says so
+(``Report.invited_at`` stays empty, ``last_reminded_at`` is not set). The messages are stored by
+``core.mail`` in the transaction that sends them and delivered by the task worker; the functions
+here are run by the tasks in ``followup.tasks``. Each run that mails respondents is recorded in the
+cycle's history with its counts, with the officer as actor when an officer asked for it.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.mail import send_templated_mail, site_url
-from organisations.models import OfficerRole, Representative
+from core.models import OutgoingMail
+from core.types import Actor
 
-from ..models import Cycle, Report, ReportQuerySet
+from .. import recipients
+from ..models import Cycle, CycleEvent, CycleReminder, Report, ReportQuerySet
+from . import history
 
-
-def report_recipients(report: Report) -> list[str]:
-    """Who is asked to file a report: the organisation's representatives, the unit's officers."""
-    if report.organisation_id:
-        return list(
-            Representative.objects.current()
-            .filter(organisation_id=report.organisation_id)
-            .values_list("user__email", flat=True)
-        )
-    if report.unit_id:
-        return list(
-            OfficerRole.objects.filter(unit_id=report.unit_id).values_list("user__email", flat=True)
-        )
-    member = report.council_member if report.council_member_id else None
-    return [member.email] if member is not None else []
+report_recipients = recipients.report_recipients
 
 
-def schedule_reminders(cycle: Cycle) -> None:
-    """Queue the reminder run for the day the cycle's settings say, at 08:00.
+@dataclass(frozen=True)
+class Mailed:
+    """How many respondents a run mailed, and how many it could not (nobody to receive it)."""
 
-    A backend that cannot defer work (the immediate backend used in development tests) gets no
-    scheduled run: it would send the reminders at once.
-    """
-    from .. import tasks
-
-    remind_on = cycle.deadline - datetime.timedelta(days=cycle.reminder_days_before)
-    run_after = timezone.make_aware(datetime.datetime.combine(remind_on, datetime.time(8)))
-    task = tasks.send_reminders
-    if not task.get_backend().supports_defer:
-        return
-    task.using(run_after=max(run_after, timezone.now())).enqueue(cycle.pk, remind_on.isoformat())
+    sent: int = 0
+    unreached: int = 0
 
 
-def cycle_send_invitations(*, cycle: Cycle) -> int:
-    sent = 0
-    for report in cycle.reports.select_related("organisation", "unit", "council_member"):
-        send_templated_mail(
-            to=report_recipients(report),
-            template="followup/email/invitation",
-            context={"report": report, "cycle": cycle, "url": site_url(report.get_absolute_url())},
-        )
-        sent += 1
-    return sent
-
-
-def _not_submitted(cycle: Cycle) -> ReportQuerySet:
-    return cycle.reports.not_submitted().select_related("organisation", "unit", "council_member")
-
-
-def _mail_about_report(report: Report, cycle: Cycle, template: str, **context: Any) -> None:
-    """A message to the report's respondents, with a link to the report."""
-    send_templated_mail(
-        to=report_recipients(report),
+def _mail_report(
+    report: Report, cycle: Cycle, to: list[str], template: str, **context: Any
+) -> OutgoingMail | None:
+    """A message about a report to its respondent's people, with a link to the report; None if
+    there was nobody to send it to."""
+    return send_templated_mail(
+        to=to,
         template=template,
         context={
             "report": report,
@@ -81,28 +55,206 @@ def _mail_about_report(report: Report, cycle: Cycle, template: str, **context: A
     )
 
 
-def cycle_send_reminders(*, cycle: Cycle, only_due_on: datetime.date | None = None) -> int:
-    """E-mail everyone who has not submitted. Used by the scheduled task and the officer's button.
+def _reports(queryset: ReportQuerySet) -> ReportQuerySet:
+    return queryset.select_related("organisation", "unit", "council_member").order_by("pk")
 
-    A scheduled run carries the date it was planned for; if the officer moved the deadline since,
-    that run does nothing (the new date has its own run).
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+def cycle_send_invitations(*, cycle: Cycle, today: datetime.date | None = None) -> Mailed:
+    """Invite every respondent of an open cycle not invited yet who has somebody to receive it.
+
+    Run when the cycle opens and by the daily schedule (a respondent may have got a
+    representative or an officer since). Each report is claimed (``invited_at`` set where it was
+    empty) in the transaction that stores its message, so two runs at once never invite twice.
     """
+    cycle = Cycle.objects.select_related("agreement__municipality").get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.OPEN or (today or timezone.localdate()) > cycle.deadline:
+        return Mailed()
+    waiting = cycle.reports.not_invited().not_submitted()
+    found = recipients.addresses(cycle, waiting)
+    invited = unreached = 0
+    for report in _reports(waiting):
+        to = found.get(recipients.respondent_key(report), [])
+        if not to:
+            unreached += 1
+            continue
+        with transaction.atomic():
+            claimed = Report.objects.filter(pk=report.pk, invited_at__isnull=True).update(
+                invited_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another run invited it meanwhile
+            if _mail_report(report, cycle, to, "followup/email/invitation"):
+                invited += 1
+            else:  # nobody after all: the report stays "no recipient"
+                transaction.set_rollback(True)
+    if invited:
+        with transaction.atomic():
+            history.record(
+                cycle, CycleEvent.Kind.INVITED, None, invited=invited, unreached=unreached
+            )
+    return Mailed(sent=invited, unreached=unreached)
+
+
+def report_invite(*, report: Report, to: list[str]) -> bool:
+    """Invite one report's new recipients now (called in the transaction that added them)."""
+    cycle = report.cycle
+    if cycle.status != Cycle.Status.OPEN or report.status == Report.Status.SUBMITTED:
+        return False
+    if not _mail_report(report, cycle, to, "followup/email/invitation"):
+        return False
+    Report.objects.filter(pk=report.pk, invited_at__isnull=True).update(invited_at=timezone.now())
+    return True
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def _remind(cycle: Cycle) -> Mailed:
+    """Remind every invited respondent who has not submitted (inside the caller's transaction).
+
+    A respondent never invited had nobody to receive the invitation (the invitations are sent
+    first): it is counted as without a recipient, and so is an invited one that has nobody now.
+    """
+    waiting = cycle.reports.not_submitted()
+    found = recipients.addresses(cycle, waiting)
+    now = timezone.now()
+    reminded: list[int] = []
+    unreached = 0
+    for report in _reports(waiting):
+        to = found.get(recipients.respondent_key(report), [])
+        if report.invited_at is None or not to:
+            unreached += 1
+            continue
+        if _mail_report(report, cycle, to, "followup/email/reminder"):
+            reminded.append(report.pk)
+    Report.objects.filter(pk__in=reminded).update(last_reminded_at=now)
+    return Mailed(sent=len(reminded), unreached=unreached)
+
+
+def cycle_send_reminders(*, cycle: Cycle, actor: Actor | None = None) -> int:
+    """The officer's button: remind now everyone who has not submitted. Returns how many
+    respondents were really reminded (an e-mail queued to at least one address)."""
     cycle = Cycle.objects.get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         return 0
-    if only_due_on is not None:
-        due = cycle.deadline - datetime.timedelta(days=cycle.reminder_days_before)
-        if due != only_due_on:
+    cycle_send_invitations(cycle=cycle)  # whoever got a recipient since is invited instead
+    with transaction.atomic():
+        mailed = _remind(cycle)
+        if mailed.sent or mailed.unreached:
+            history.record(
+                cycle,
+                CycleEvent.Kind.REMINDED,
+                actor,
+                reminded=mailed.sent,
+                unreached=mailed.unreached,
+            )
+    return mailed.sent
+
+
+def cycle_send_due_reminders(*, cycle: Cycle, today: datetime.date | None = None) -> int:
+    """Send the cycle's scheduled reminder whose day has come, once (run by the schedule).
+
+    The reminders' rows are locked and only planned ones are taken, so a second run the same
+    day, or two runs at once, send nothing more. When several are due at once (the worker was
+    stopped for days) only the latest is sent; the earlier ones are passed over. After the
+    deadline none is sent. Returns how many respondents were reminded.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.status != Cycle.Status.OPEN:
             return 0
-    sent = 0
-    now = timezone.now()
-    for report in _not_submitted(cycle):
-        with transaction.atomic():  # the stored message and the reminder's date go together
-            _mail_about_report(report, cycle, "followup/email/reminder")
-            report.last_reminded_at = now
-            report.save(update_fields=["last_reminded_at"])
-        sent += 1
-    return sent
+        planned = list(
+            CycleReminder.objects.select_for_update().filter(
+                cycle=cycle, status=CycleReminder.Status.PLANNED
+            )
+        )
+        due = sorted(
+            (r for r in planned if r.due_on(cycle.deadline) <= today),
+            key=lambda r: r.days_before,
+        )
+        if not due:
+            return 0
+        now = timezone.now()
+        if today > cycle.deadline:
+            latest, passed = None, due
+            reason = CycleReminder.Skipped.DEADLINE_PASSED
+        else:
+            latest, passed = due[0], due[1:]
+            reason = CycleReminder.Skipped.SUPERSEDED
+        for reminder in passed:
+            _skip(cycle, reminder, reason, now)
+        if latest is None:
+            return 0
+    # Whoever got somebody to receive mail since the cycle opened is invited first (in its own
+    # transactions), so that a reminder never comes before an invitation.
+    cycle_send_invitations(cycle=cycle, today=today)
+    with transaction.atomic():
+        reminder = CycleReminder.objects.select_for_update().get(pk=latest.pk)
+        if reminder.status != CycleReminder.Status.PLANNED:
+            return 0  # another run took it meanwhile
+        cycle = Cycle.objects.get(pk=cycle.pk)
+        mailed = _remind(cycle)
+        reminder.reminded, reminder.unreached = mailed.sent, mailed.unreached
+        reminder.done_at = timezone.now()
+        due_on = reminder.due_on(cycle.deadline).isoformat()
+        if mailed.sent:
+            reminder.status = CycleReminder.Status.SENT
+            reminder.skipped_because = ""
+            reminder.save()
+            history.record(
+                cycle,
+                CycleEvent.Kind.REMINDED,
+                None,
+                due_on=due_on,
+                reminded=mailed.sent,
+                unreached=mailed.unreached,
+            )
+        else:
+            why = (
+                CycleReminder.Skipped.NO_RECIPIENT
+                if mailed.unreached
+                else CycleReminder.Skipped.NOBODY
+            )
+            _skip(cycle, reminder, why, reminder.done_at)
+    return mailed.sent
+
+
+def _skip(cycle: Cycle, reminder: CycleReminder, reason: str, now: datetime.datetime) -> None:
+    reminder.status = CycleReminder.Status.SKIPPED
+    reminder.skipped_because = reason
+    reminder.done_at = now
+    reminder.save()
+    history.record(
+        cycle,
+        CycleEvent.Kind.REMINDER_NOT_SENT,
+        None,
+        due_on=reminder.due_on(cycle.deadline).isoformat(),
+        reason=reason,
+        unreached=reminder.unreached,
+    )
+
+
+# --- Notices --------------------------------------------------------------------------------
+
+
+def _notify_not_submitted(cycle: Cycle, template: str, **context: Any) -> Mailed:
+    """A message to every invited respondent who has not submitted, each in its transaction."""
+    waiting = cycle.reports.not_submitted()
+    found = recipients.addresses(cycle, waiting)
+    sent = unreached = 0
+    for report in _reports(waiting):
+        to = found.get(recipients.respondent_key(report), [])
+        if report.invited_at is None or not to:
+            unreached += 1
+            continue
+        with transaction.atomic():
+            if _mail_report(report, cycle, to, template, **context):
+                sent += 1
+    return Mailed(sent=sent, unreached=unreached)
 
 
 def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:
@@ -110,8 +262,25 @@ def cycle_send_deadline_moved(*, cycle: Cycle, previous: datetime.date) -> int:
     cycle = Cycle.objects.get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         return 0
-    sent = 0
-    for report in _not_submitted(cycle):
-        _mail_about_report(report, cycle, "followup/email/deadline_moved", previous=previous)
-        sent += 1
-    return sent
+    return _notify_not_submitted(cycle, "followup/email/deadline_moved", previous=previous).sent
+
+
+def cycle_send_closed(*, cycle: Cycle) -> int:
+    """Tell everyone who had not submitted that the cycle closed (once: a second run finds the
+    event of the first and does nothing). Returns how many respondents were told."""
+    cycle = Cycle.objects.select_related("agreement__municipality").get(pk=cycle.pk)
+    if cycle.status == Cycle.Status.OPEN or cycle.closed_at is None:
+        return 0
+    with transaction.atomic():
+        Cycle.objects.select_for_update().get(pk=cycle.pk)  # one run at a time
+        if cycle.events.filter(kind=CycleEvent.Kind.CLOSE_NOTICES).exists():
+            return 0
+        mailed = _notify_not_submitted(cycle, "followup/email/closed")
+        history.record(
+            cycle,
+            CycleEvent.Kind.CLOSE_NOTICES,
+            None,
+            told=mailed.sent,
+            unreached=mailed.unreached,
+        )
+    return mailed.sent

@@ -1,11 +1,14 @@
 """The officers' follow-up pages: the cycles of their agreements, creating the next cycle from the
-agreement's cadence, a cycle's settings and questions while it is a draft, opening, reminding,
-closing, reopening a submitted report, and the CSV export of all answers.
+agreement's cadence, a cycle's settings, reminders and questions while it is a draft, who will
+be asked and who has nobody to receive the mail (with a form to add a unit's recipient),
+scheduling or opening (after a confirmation page), reminding, closing (after a confirmation),
+deleting a draft (after a confirmation), reopening a submitted report, and the CSV export.
 
 Every view needs a logged-in user with two-factor authentication (``mfa_required``) who is an
 officer of the agreement's municipality (``followup.permissions``); anyone else gets 403. Writes
 go through ``followup.services``; a domain refusal (``services.ActionRefused``) changes nothing
-and is explained with status 409.
+and is explained with its status (409 unless the service says otherwise); bad input re-renders
+the form with 400.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -30,15 +33,18 @@ from agreements.models import Agreement, AgreementVersion, FollowUpRule
 from core.forms import add_service_errors
 from core.types import AuthenticatedHttpRequest
 from organisations.decorators import mfa_required, officer_required
+from organisations.models import MunicipalUnit
 from organisations.permissions import officer_municipality_ids
 
-from .. import dashboard, exports, permissions, services, tasks
+from .. import dashboard, exports, permissions, recipients, services, tasks
 from ..forms import (
     CycleCreateForm,
     CycleForm,
     DeadlineForm,
     QuestionForm,
+    RemindersForm,
     ReopenForm,
+    UnitRecipientForm,
     cycle_initial,
     proposal_initial,
     with_defaults,
@@ -108,7 +114,16 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         .select_related("municipality")
         .prefetch_related(
             Prefetch("versions", queryset=versions, to_attr="current_versions"),
-            Prefetch("cycles", queryset=cycles, to_attr="cycle_list"),
+            Prefetch(
+                "cycles",
+                queryset=cycles.exclude(status=Cycle.Status.DELETED),
+                to_attr="cycle_list",
+            ),
+            Prefetch(
+                "cycles",
+                queryset=Cycle.objects.filter(status=Cycle.Status.DELETED).order_by("-pk"),
+                to_attr="deleted_cycles",
+            ),
         )
         .order_by("order", "slug")
     )
@@ -120,6 +135,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             {
                 "agreement": agreement,
                 "cycles": agreement.cycle_list,
+                "deleted": agreement.deleted_cycles,
                 "rules": [
                     (rule, Cycle.Kind(services.RULE_KINDS[rule.kind]).label) for rule in rules
                 ],
@@ -239,7 +255,9 @@ def _dashboard(
             "reports_page": board.page,
             "page_range": board.page_range,
             "pending": board.pending,
-            "pending_rows": dashboard.pending_rows(request, board.pending),
+            "pending_rows": dashboard.pending_rows(
+                request, board.pending, board.awaiting_invitation
+            ),
             "pending_count": board.pending_count,
             "pending_more": max(0, board.pending_count - len(board.pending)),
             "rates": board.rates,
@@ -250,9 +268,30 @@ def _dashboard(
             in (Cycle.Status.CLOSED, Cycle.Status.IN_REVIEW, Cycle.Status.PUBLISHED),
             # Who did what to the cycle, newest first.
             "history": board.history,
+            "reminders": _reminder_rows(cycle),
+            "reach": _reach(cycle),
+            "adding_recipients": cycle.is_unopened or cycle.status == Cycle.Status.OPEN,
+            "today": timezone.localdate(),
         },
         status=status,
     )
+
+
+def _reminder_rows(cycle: Cycle) -> list[dict]:
+    """The reminder schedule with each reminder's date (earliest first)."""
+    return [
+        {"reminder": reminder, "due_on": reminder.due_on(cycle.deadline)}
+        for reminder in cycle.reminders.all()
+    ]
+
+
+def _reach(cycle: Cycle) -> recipients.Reach | None:
+    """Who is (or would be) asked, and who has nobody to receive the mail."""
+    if cycle.is_unopened:
+        return recipients.reach_before_opening(cycle)
+    if cycle.status == Cycle.Status.DELETED:
+        return None
+    return recipients.reach_of_reports(cycle)
 
 
 @require_safe
@@ -411,64 +450,275 @@ def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) 
 # --- Actions ------------------------------------------------------------------------------------
 
 
-@require_POST
+def _confirm(
+    request: HttpRequest, template: str, cycle: Cycle, status: int = 200, **context
+) -> HttpResponse:
+    return render(
+        request,
+        f"followup/officer/{template}",
+        {"cycle": cycle, "agreement": cycle.agreement, "today": timezone.localdate(), **context},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @mfa_required
 def cycle_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Open the cycle: a report for every respondent, invitations by e-mail, reminders queued."""
+    """GET: the confirmation, naming the opening date and who will be invited (and who has
+    nobody to receive the invitation); for a cycle whose opening date is ahead, the choice to
+    schedule it for that date or to open it now. POST: open now, a report for every
+    respondent, the invitations sent by the worker. Opening twice changes nothing (409)."""
     cycle = _cycle_for(request, pk)
+    if request.method != "POST":
+        if cycle.status == Cycle.Status.DELETED:
+            return _refused(request, services.CYCLE_NOT_DRAFT, cycle)
+        if not cycle.is_unopened:
+            return _refused(request, services.CYCLE_ALREADY_OPENED, cycle)
+        return _confirm(
+            request,
+            "cycle_open.html",
+            cycle,
+            reach=recipients.reach_before_opening(cycle),
+            reminders=_reminder_rows(cycle),
+        )
     try:
         cycle = services.cycle_open(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
-    count = cycle.reports.count()
+    reach = recipients.reach_of_reports(cycle)
+    count = reach.total - reach.unreached_count
+    message = ngettext(
+        "The cycle is open. An invitation is being sent to one respondent.",
+        "The cycle is open. Invitations are being sent to %(count)s respondents.",
+        count,
+    ) % {"count": count}
+    if reach.unreached_count:
+        message += " " + ngettext(
+            "One respondent has nobody to receive the invitation: see the list below.",
+            "%(count)s respondents have nobody to receive the invitation: see the list below.",
+            reach.unreached_count,
+        ) % {"count": reach.unreached_count}
+    messages.success(request, message)
+    return redirect(cycle)
+
+
+@require_POST
+@mfa_required
+def cycle_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Schedule a draft to be opened by the portal on its opening date."""
+    cycle = _cycle_for(request, pk)
+    try:
+        cycle = services.cycle_schedule(cycle=cycle, actor=request.user)
+    except services.ActionRefused as exc:
+        return _refused(request, exc.message, cycle, status=exc.status)
     messages.success(
         request,
-        ngettext(
-            "The cycle is open. An invitation is being sent to one respondent.",
-            "The cycle is open. Invitations are being sent to %(count)s respondents.",
-            count,
+        _(
+            "The cycle is scheduled: the portal opens it and invites the respondents on "
+            "%(date)s in the morning. Until then nobody is invited."
         )
-        % {"count": count},
+        % {"date": date_format(cycle.opens_on, "j F Y")},
     )
     return redirect(cycle)
 
 
 @require_POST
 @mfa_required
-def cycle_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Close the cycle to reports; the evaluation can then be compiled."""
+def cycle_unschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A scheduled cycle back to a draft."""
     cycle = _cycle_for(request, pk)
+    try:
+        cycle = services.cycle_unschedule(cycle=cycle, actor=request.user)
+    except services.ActionRefused as exc:
+        return _refused(request, exc.message, cycle, status=exc.status)
+    messages.success(
+        request, _("The cycle is a draft again: it will not open until you open or schedule it.")
+    )
+    return redirect(cycle)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mfa_required
+def cycle_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, saying who has not submitted and will be told. POST: close the
+    cycle to reports; the evaluation can then be compiled. A cycle not open: 409."""
+    cycle = _cycle_for(request, pk)
+    if request.method != "POST":
+        if cycle.status != Cycle.Status.OPEN:
+            return _refused(request, services.CYCLE_NOT_OPEN_TO_CLOSE, cycle)
+        pending = cycle.reports.not_submitted()
+        pending_count = pending.count()
+        return _confirm(
+            request,
+            "cycle_close.html",
+            cycle,
+            pending_count=pending_count,
+            unreached_count=pending_count - _mailable(pending),
+            submitted_count=cycle.reports.filter(status=Report.Status.SUBMITTED).count(),
+            report_count=cycle.reports.count(),
+        )
     try:
         cycle = services.cycle_close(cycle=cycle, actor=request.user)
     except services.ActionRefused as exc:
         return _refused(request, exc.message, cycle, status=exc.status)
     messages.success(
-        request, _("The cycle is closed. The evaluation can now be compiled from the reports.")
+        request,
+        _(
+            "The cycle is closed. Those who had not submitted are being told by e-mail. The "
+            "evaluation can now be compiled from the reports."
+        ),
     )
     return redirect(cycle)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@mfa_required
+def cycle_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation. POST: delete a draft or scheduled cycle (kept as a deleted draft
+    with its history). An opened cycle is never deleted: 409, nothing changes."""
+    cycle = _cycle_for(request, pk)
+    if not cycle.is_unopened:
+        return _refused(request, services.CYCLE_NOT_DELETABLE, cycle)
+    if request.method != "POST":
+        return _confirm(request, "cycle_delete.html", cycle)
+    try:
+        cycle = services.cycle_delete(cycle=cycle, actor=request.user)
+    except services.ActionRefused as exc:
+        return _refused(request, exc.message, cycle, status=exc.status)
+    messages.success(
+        request,
+        _("The draft “%(title)s” has been deleted. Its history is kept.") % {"title": cycle.title},
+    )
+    return redirect("followup:cycles")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mfa_required
+def cycle_reminders(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The reminder schedule of a scheduled or open cycle: each reminder's date and whether it
+    was sent, and a form to change it. A date in the past or not before the deadline: 400,
+    nothing changes. A draft's reminders are in its settings (409 here)."""
+    cycle = _cycle_for(request, pk)
+    if cycle.status == Cycle.Status.DRAFT:
+        return _refused(request, services.REMINDERS_OF_A_DRAFT, cycle)
+    if cycle.status not in (Cycle.Status.SCHEDULED, Cycle.Status.OPEN):
+        return _refused(request, services.CYCLE_NOT_OPEN, cycle)
+    action = reverse("followup:cycle-reminders", args=[cycle.pk])
+    form = RemindersForm(
+        request.POST or None,
+        action=action,
+        initial={"reminder_days": services.cycle_reminder_days(cycle)},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.cycle_set_reminders(
+                    cycle=cycle, actor=request.user, days=form.cleaned_data["reminder_days"]
+                )
+            except services.ActionRefused as exc:
+                return _refused(request, exc.message, cycle, status=exc.status)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The reminders have been saved."))
+                return redirect(f"{cycle.get_absolute_url()}#reminders")
+        status = 400
+    return _confirm(
+        request,
+        "reminders_form.html",
+        cycle,
+        status=status,
+        form=form,
+        reminders=_reminder_rows(cycle),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mfa_required
+def unit_recipient(request: AuthenticatedHttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Add somebody to receive a unit's follow-up mail: they become an officer of the unit.
+    While the cycle is open they get the unit's invitation at once. Bad input: 400."""
+    cycle = _cycle_for(request, pk)
+    unit = get_object_or_404(
+        MunicipalUnit, pk=unit_pk, municipality_id=cycle.agreement.municipality_id
+    )
+    if not (cycle.is_unopened or cycle.status == Cycle.Status.OPEN):
+        return _refused(request, services.RECIPIENT_NOT_NOW, cycle)
+    action = reverse("followup:unit-recipient", args=[cycle.pk, unit.pk])
+    form = UnitRecipientForm(request.POST or None, action=action)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                added = services.unit_recipient_add(
+                    cycle=cycle, unit=unit, actor=request.user, **form.cleaned_data
+                )
+            except services.ActionRefused as exc:
+                return _refused(request, exc.message, cycle, status=exc.status)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if added.invited:
+                    text = _(
+                        "%(email)s now receives the mail of %(unit)s and is being sent the "
+                        "unit's invitation."
+                    )
+                else:
+                    text = _(
+                        "%(email)s now receives the mail of %(unit)s and will be invited when "
+                        "the cycle opens."
+                    )
+                messages.success(request, text % {"email": added.email, "unit": unit.name})
+                return redirect(f"{cycle.get_absolute_url()}#reach")
+        status = 400
+    current = list(
+        unit.officers.order_by("user__email").values_list("user__email", "user__is_active")
+    )
+    return _confirm(
+        request,
+        "unit_recipient.html",
+        cycle,
+        status=status,
+        form=form,
+        unit=unit,
+        current=current,
+    )
+
+
+def _mailable(reports) -> int:
+    """How many of these reports' respondents were invited and have somebody to mail now."""
+    return reports.filter(invited_at__isnull=False).filter(recipients.report_reached()).count()
+
+
 @require_POST
 @mfa_required
-def cycle_remind(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send a reminder now to every respondent who has not submitted (a background task)."""
+def cycle_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Send a reminder now to every respondent who has not submitted (a background task);
+    those with nobody to receive it are not reminded, and the message says how many."""
     cycle = _cycle_for(request, pk)
     if cycle.status != Cycle.Status.OPEN:
         return _refused(request, services.CYCLE_NOT_OPEN, cycle)
-    count = cycle.reports.not_submitted().count()
+    pending = cycle.reports.not_submitted()
+    count = pending.count()
     if not count:
         messages.info(request, _("Every respondent has submitted: no reminders were sent."))
         return redirect(cycle)
-    transaction.on_commit(partial(tasks.send_reminders.enqueue, cycle.pk))
-    messages.success(
-        request,
-        ngettext(
-            "A reminder is being sent to one respondent.",
-            "Reminders are being sent to %(count)s respondents.",
-            count,
-        )
-        % {"count": count},
-    )
+    unreached = count - _mailable(pending)
+    transaction.on_commit(partial(tasks.send_reminders.enqueue, cycle.pk, actor_id=request.user.pk))
+    reached = count - unreached
+    message = ngettext(
+        "A reminder is being sent to one respondent.",
+        "Reminders are being sent to %(count)s respondents.",
+        reached,
+    ) % {"count": reached}
+    if unreached:
+        message += " " + ngettext(
+            "One has nobody to receive it and is not reminded.",
+            "%(count)s have nobody to receive it and are not reminded.",
+            unreached,
+        ) % {"count": unreached}
+    messages.success(request, message)
     return redirect(cycle)
 
 

@@ -295,6 +295,8 @@ def test_follow_up_from_cycle_to_published_pdf(site):
     clerk.audit("create a cycle")
     clerk.follow(page.get_by_role("button", name=sv("Create the cycle as a draft")).first)
     clerk.audit("draft cycle")
+    clerk.follow(page.get_by_role("link", name=sv("Open the cycle…")))
+    clerk.audit("confirm opening")
     clerk.follow(page.get_by_role("button", name=sv("Open the cycle and invite the respondents")))
     clerk.audit("open cycle")
     cycle_url = page.url
@@ -336,6 +338,8 @@ def test_follow_up_from_cycle_to_published_pdf(site):
     respondent.audit("report submitted")
 
     page.goto(cycle_url)
+    clerk.follow(page.get_by_role("link", name=sv("Close the cycle…")))
+    clerk.audit("confirm closing")
     clerk.follow(page.get_by_role("button", name=sv("Close the cycle")))
     clerk.audit("closed cycle")
     clerk.follow(page.get_by_role("link", name=sv("The evaluation")))

@@ -99,7 +99,7 @@ def test_changing_a_draft_records_the_fields_before_and_after(cycle, officer):
         actor=officer,
         title="Årlig uppföljning, ny titel",
         deadline=old_deadline + 7 * DAY,
-        reminder_days_before=cycle.reminder_days_before,  # unchanged: not recorded
+        reminder_days=[3, 14],  # unchanged (in another order): not recorded
     )
     event = _events(cycle)[-1]
     assert event.kind == Kind.UPDATED and event.actor == officer
@@ -159,8 +159,11 @@ def test_opening_moving_the_deadline_and_closing_are_recorded(
         services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
     services.cycle_close(cycle=open_cycle, actor=officer)
 
-    opened, moved, closed = _events(open_cycle)[1:]
+    opened, invited, moved, closed = _events(open_cycle)[1:]
     assert opened.kind == Kind.OPENED and opened.actor == officer
+    # The worker's invitations: no actor, the counts of who was and was not mailed.
+    assert invited.kind == Kind.INVITED and invited.actor is None
+    assert invited.details == {"invited": 1, "unreached": 0}
     assert opened.details == {
         "before": {"status": "draft"},
         "after": {"status": "open"},
@@ -287,7 +290,7 @@ def test_a_deadline_refused_as_earlier_writes_no_event(open_cycle, officer):
         services.cycle_move_deadline(
             cycle=open_cycle, actor=officer, deadline=open_cycle.deadline - DAY
         )
-    assert [e.kind for e in _events(open_cycle)] == [Kind.CREATED, Kind.OPENED]
+    assert [e.kind for e in _events(open_cycle)] == [Kind.CREATED, Kind.OPENED, Kind.INVITED]
 
 
 def test_a_change_whose_event_cannot_be_written_is_undone(cycle, officer, rep, monkeypatch):
@@ -438,5 +441,5 @@ def test_the_page_query_count_does_not_grow_with_the_history(
                 actor=actor,
                 deadline=Cycle.objects.get(pk=open_cycle.pk).deadline + DAY,
             )
-    assert CycleEvent.objects.filter(cycle=open_cycle).count() == 22
+    assert CycleEvent.objects.filter(cycle=open_cycle).count() == 23  # and the invitations
     assert count() == few

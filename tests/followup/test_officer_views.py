@@ -207,8 +207,14 @@ def test_officer_without_mfa_is_sent_to_activate_it(
 
 
 def test_actions_need_post(client_, cycle):
-    for name in ("cycle-open", "cycle-close", "cycle-remind"):
+    """Opening, closing and deleting ask for a confirmation first (their GET); the others have
+    no page of their own."""
+    for name in ("cycle-remind", "cycle-schedule", "cycle-unschedule"):
         assert client_.get(reverse(f"followup:{name}", args=[cycle.pk])).status_code == 405
+    assert client_.get(reverse("followup:cycle-open", args=[cycle.pk])).status_code == 200
+    assert client_.get(reverse("followup:cycle-delete", args=[cycle.pk])).status_code == 200
+    cycle.refresh_from_db()
+    assert cycle.status == Cycle.Status.DRAFT  # a confirmation page changes nothing
 
 
 # --- The list -------------------------------------------------------------------------------
@@ -310,14 +316,14 @@ def test_officer_adjusts_the_proposal_before_creating(client_, goteborg, followu
         {
             "rule": followup_rule.pk,
             "title": "Uppföljning med dialogforum",
-            "reminder_days_before": "3",
+            "reminder_days": "10, 2",
             "anonymise_free_text": "on",
         },
     )
     assert response.status_code == 302
     cycle = Cycle.objects.get()
     assert cycle.title == "Uppföljning med dialogforum"
-    assert cycle.reminder_days_before == 3
+    assert services.cycle_reminder_days(cycle) == [10, 2]
     assert cycle.anonymise_free_text
 
 
@@ -342,7 +348,10 @@ def test_a_second_cycle_for_the_same_period_is_a_conflict(client_, cycle, follow
         ),
         ({"title": ""}, "title", None),
         ({"deadline": "not a date"}, "deadline", None),
-        ({"reminder_days_before": "-1"}, "reminder_days_before", None),
+        ({"reminder_days": "-1"}, "reminder_days", None),
+        ({"reminder_days": "fjorton"}, "reminder_days", services.REMINDERS_NOT_NUMBERS),
+        ({"reminder_days": "14, 3, 60"}, "reminder_days", None),  # before the opening day
+        ({"reminder_days": "1, 2, 3, 4, 5, 6"}, "reminder_days", None),  # too many
     ],
 )
 def test_bad_dates_are_refused_and_nothing_is_created(client_, followup_rule, data, field, message):
@@ -380,7 +389,7 @@ def _edit_data(cycle, **changes):
         "period_end": cycle.period_end.isoformat(),
         "opens_on": cycle.opens_on.isoformat(),
         "deadline": cycle.deadline.isoformat(),
-        "reminder_days_before": cycle.reminder_days_before,
+        "reminder_days": ", ".join(map(str, services.cycle_reminder_days(cycle))),
     }
     return {**data, **changes}
 
@@ -393,7 +402,7 @@ def test_draft_cycle_is_edited(client_, cycle):
             cycle,
             title="Uppföljning 2025, ny titel",
             deadline=new_deadline.isoformat(),
-            reminder_days_before="10",
+            reminder_days="10",
             anonymise_free_text="on",
         ),
     )
@@ -401,7 +410,7 @@ def test_draft_cycle_is_edited(client_, cycle):
     cycle.refresh_from_db()
     assert cycle.title == "Uppföljning 2025, ny titel"
     assert cycle.deadline == new_deadline
-    assert cycle.reminder_days_before == 10
+    assert services.cycle_reminder_days(cycle) == [10]
     assert cycle.anonymise_free_text
 
 
@@ -940,15 +949,32 @@ def test_a_passed_deadline_moved_lets_late_respondents_submit(open_cycle, office
     assert report.status == report.Status.SUBMITTED
 
 
-def test_the_reminder_follows_the_new_deadline(open_cycle, officer):
-    old_due = open_cycle.deadline - datetime.timedelta(days=open_cycle.reminder_days_before)
-    new = max(open_cycle.deadline, timezone.localdate()) + 14 * DAY
-    services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
+def test_the_reminders_follow_the_new_deadline(open_cycle, officer):
+    """A reminder is so many days before the deadline: moved with it, and once sent for the old
+    deadline, planned again for the new one if its day is still ahead."""
+    from followup.models import CycleReminder
+
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=open_cycle.pk).update(
+        opens_on=today - 30 * DAY, deadline=today + 3 * DAY
+    )
+    open_cycle.refresh_from_db()
+    # The 14-day reminder was sent; the 3-day one is due today.
+    assert services.cycle_send_due_reminders(cycle=open_cycle, today=today) == 3
+    statuses = dict(open_cycle.reminders.values_list("days_before", "status"))
+    assert statuses == {14: "skipped", 3: "sent"}  # both due: only the latest was sent
     mail.outbox.clear()
-    # The run planned for the old date does nothing; the one for the new date reminds.
-    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=old_due) == 0
-    new_due = new - datetime.timedelta(days=open_cycle.reminder_days_before)
-    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=new_due) == 3
+    new = today + 10 * DAY
+    services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
+    open_cycle.refresh_from_db()
+    reminders = {r.days_before: r for r in open_cycle.reminders.all()}
+    # 14 days before the new deadline has passed: the notice of the new date takes its place.
+    assert reminders[14].status == CycleReminder.Status.SKIPPED
+    # 3 days before the new deadline is ahead: planned again, and sent on its day.
+    assert reminders[3].status == CycleReminder.Status.PLANNED
+    assert reminders[3].due_on() == new - 3 * DAY
+    assert services.cycle_send_due_reminders(cycle=open_cycle, today=today) == 0
+    assert services.cycle_send_due_reminders(cycle=open_cycle, today=new - 3 * DAY) == 3
 
 
 def test_only_an_open_cycle_can_have_its_deadline_moved(client_, cycle):
@@ -961,25 +987,19 @@ def test_only_an_open_cycle_can_have_its_deadline_moved(client_, cycle):
     assert _deadline_url(cycle) not in dashboard
 
 
-@pytest.mark.parametrize(("days_ahead", "reminder_queued"), [(30, True), (3, False)])
-def test_the_reminder_is_planned_again_unless_its_day_has_come(
-    open_cycle, officer, django_capture_on_commit_callbacks, days_ahead, reminder_queued
+def test_moving_the_deadline_queues_the_notice_and_no_reminder_task(
+    open_cycle, officer, django_capture_on_commit_callbacks
 ):
-    """The reminder comes seven days before the new deadline; with fewer days left, the message
-    about the new deadline is the reminder."""
+    """Reminders are no longer tasks planned ahead: the daily schedule sends them on their day,
+    so a moved deadline queues only the notice of the new date."""
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
     today = timezone.localdate()
     Cycle.objects.filter(pk=open_cycle.pk).update(opens_on=today - 30 * DAY, deadline=today)
     open_cycle.refresh_from_db()
-    new = today + days_ahead * DAY
-    assert open_cycle.reminder_days_before == 7
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         with django_capture_on_commit_callbacks(execute=True):
-            services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=new)
+            services.cycle_move_deadline(cycle=open_cycle, actor=officer, deadline=today + 30 * DAY)
         queued = sorted(r.task_path.rsplit(".", 1)[-1] for r in DBTaskResult.objects.all())
-    expected = (
-        ["send_deadline_moved", "send_reminders"] if reminder_queued else ["send_deadline_moved"]
-    )
-    assert queued == expected
+    assert queued == ["send_deadline_moved"]

@@ -135,5 +135,4 @@ def test_a_refused_step_sends_nothing(in_review, officer):
 
 def test_invitations_and_reminders_speak_to_the_respondent(in_review):
     (invitation,) = _mails("invitation")
-    assert invitation.body.startswith("Du ombeds rapportera, för ")
-    assert in_review.rep.organisation.name in invitation.body
+    assert "du rapporterar för " + in_review.rep.organisation.name in invitation.body

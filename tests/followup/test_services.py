@@ -1,6 +1,7 @@
 """The follow-up cycle from draft to published evaluation, at the service level."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -210,8 +211,6 @@ def test_reminders_go_to_those_who_have_not_submitted(open_cycle):
     )
     mail.outbox.clear()
     assert services.cycle_send_reminders(cycle=open_cycle) == 1
-    moved = open_cycle.deadline - datetime.timedelta(days=open_cycle.reminder_days_before + 3)
-    assert services.cycle_send_reminders(cycle=open_cycle, only_due_on=moved) == 0
 
 
 def test_whole_cycle_to_published_pdf(open_cycle, officer, django_capture_on_commit_callbacks):
@@ -306,42 +305,54 @@ def test_published_pdf_is_tagged_swedish_titled_with_figures_and_tables(
 def test_reminders_run_by_the_database_task_worker(
     cycle, django_capture_on_commit_callbacks, monkeypatch
 ):
+    """Opening queues the invitations; the morning's schedule, queued by the command and run
+    by the worker, sends the reminder whose day has come; the worker delivers the mail."""
     from django.core.management import call_command
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
-    # The reminder day is yesterday, so its 08:00 run is due whatever the time of day now.
     today = timezone.localdate()
-    Cycle.objects.filter(pk=cycle.pk).update(
-        opens_on=today, deadline=today + datetime.timedelta(days=7), reminder_days_before=8
+    services.cycle_update(
+        cycle=cycle,
+        actor=cycle.created_by,
+        opens_on=today,
+        deadline=today + datetime.timedelta(days=7),
+        reminder_days=[3],
     )
-    cycle.refresh_from_db()
     rep = RepresentativeFactory()
     AccessionFactory(organisation=rep.organisation)
+    # The worker closes stale connections between tasks; inside the test's transaction that
+    # would close the test's own connection (on PostgreSQL), so it is a no-op here.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+    def work():
+        # Each task stores its messages and queues one task each to send them (after its
+        # commit: at the end of the capture here), which the next run of the worker performs.
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         with django_capture_on_commit_callbacks(execute=True):
             services.cycle_open(cycle=cycle, actor=cycle.created_by)
         queued = DBTaskResult.objects.all()
-        assert sorted(r.task_path.rsplit(".", 1)[-1] for r in queued) == [
-            "send_invitations",
-            "send_reminders",
-        ]
+        assert [r.task_path.rsplit(".", 1)[-1] for r in queued] == ["send_invitations"]
         assert not mail.outbox  # nothing is sent before the worker runs
-        # The worker closes stale connections between tasks; inside the test's transaction that
-        # would close the test's own connection (on PostgreSQL), so it is a no-op here.
-        monkeypatch.setattr(
-            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-        )
-        # The invitation and reminder tasks store their messages and queue one task each to
-        # send them (after their commit: at the end of the capture here), which a second run of
-        # the worker performs.
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-        assert not mail.outbox
-        assert OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING).count() == 2
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        work()
+        work()
+        assert len(mail.outbox) == 1  # the invitation
+        reminder_day = (today + datetime.timedelta(days=4)).isoformat()
+        call_command("run_followup_schedule", "--date", reminder_day, stdout=io.StringIO())
+        work()
+        work()
+        # Again the same day: nothing more.
+        call_command("run_followup_schedule", "--date", reminder_day, stdout=io.StringIO())
+        work()
+        work()
         assert OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT).count() == 2
     subjects = [m.subject for m in mail.outbox]
     assert len(subjects) == 2  # one invitation and one reminder to the one organisation
     assert all(m.to == [rep.user.email] for m in mail.outbox)
     assert cycle.reports.get().last_reminded_at is not None
+    assert cycle.reminders.get().status == "sent"

@@ -465,19 +465,56 @@ FOLLOWUP_OFFICER_ROWS = [
         private(officer_x=400),
         mfa="GET",
     ),
+    # Opening, closing and deleting: GET is the confirmation page, POST the step.
     Row(
         "followup:cycle-open",
         _r("followup:cycle-open", "draft_cycle"),
+        private(officer_x=200),
+        private(officer_x=302),
+        mfa="GET",
+    ),
+    Row(
+        "followup:cycle-schedule",
+        _r("followup:cycle-schedule", "draft_cycle"),  # its opening date is ahead
         READ_ONLY,
         private(officer_x=302),
         mfa="POST",
     ),
     Row(
+        "followup:cycle-unschedule",
+        _r("followup:cycle-unschedule", "draft_cycle"),
+        READ_ONLY,
+        private(officer_x=409),  # a draft is not scheduled
+        mfa="POST",
+    ),
+    Row(
         "followup:cycle-close",
         _r("followup:cycle-close", "open_cycle"),
-        READ_ONLY,
+        private(officer_x=200),
         private(officer_x=302),
-        mfa="POST",
+        mfa="GET",
+    ),
+    Row(
+        "followup:cycle-delete",
+        _r("followup:cycle-delete", "draft_cycle"),
+        private(officer_x=200),
+        private(officer_x=302),
+        mfa="GET",
+    ),
+    Row(
+        "followup:cycle-reminders",
+        _r("followup:cycle-reminders", "open_cycle"),
+        private(officer_x=200),
+        private(officer_x=400),
+        data={"reminder_days": "0"},  # on the deadline: too late
+        mfa="GET",
+    ),
+    Row(
+        "followup:unit-recipient",
+        _r("followup:unit-recipient", "draft_cycle", "unit"),
+        private(officer_x=200),
+        private(officer_x=400),  # no address
+        mfa="GET",
     ),
     Row(
         "followup:cycle-remind",

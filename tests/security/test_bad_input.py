@@ -144,6 +144,7 @@ def build_extra(world: World) -> Extra:
         name: (value.isoformat() if hasattr(value, "isoformat") else value)
         for name, value in cycle_initial(draft).items()
     }
+    values["reminder_days"] = ", ".join(map(str, values["reminder_days"]))
     return Extra(
         org_d=org_d.pk,
         asked_accession=asked.pk,
@@ -490,13 +491,25 @@ SIGNATURE = {
     "signer_title": "Ordförande",
 }
 
+
+def not_reminder_days() -> st.SearchStrategy[str]:
+    """Reminder schedules a cycle must refuse: not whole numbers, on or after the deadline,
+    more than a year before it, in the past, too many."""
+    return st.one_of(
+        st.sampled_from(["fjorton", "14 och 3", "1.5", "3,,x", "-1", "0", "14, -2", "366"]),
+        st.sampled_from(["100000", "1, 2, 3, 4, 5, 6", "99999999999999999999"]),
+        h.with_nul(),
+        h.too_long(100),
+    )
+
+
 CYCLE_FIELDS: Callable[[World], Strategies] = lambda world: {  # noqa: E731
     "title": h.required_text(200),
     "period_start": h.not_a_date(),
     "period_end": h.not_a_date(),
     "opens_on": h.not_a_date(),
     "deadline": h.not_a_date(),
-    "reminder_days_before": h.not_an_integer(0, 365),
+    "reminder_days": not_reminder_days(),
 }
 
 QUESTION_VALID = {
@@ -805,6 +818,26 @@ FORM_CASES = [
         lambda w: {"deadline": str(max(_open_deadline(w), timezone.localdate()) + _TWO_WEEKS)},
         lambda w: {"deadline": h.not_a_date() | st.deferred(lambda: _deadline_not_later(w))},
         forms=("followup.forms.DeadlineForm",),
+    ),
+    FormCase(
+        "followup:cycle-reminders",
+        "officer_x",
+        _url("followup:cycle-reminders", "open_cycle"),
+        lambda w: {"reminder_days": "7, 2"},
+        lambda w: {"reminder_days": not_reminder_days()},
+        forms=("followup.forms.RemindersForm",),
+    ),
+    FormCase(
+        "followup:unit-recipient",
+        "officer_x",
+        _url("followup:unit-recipient", "draft_cycle", "unit"),
+        lambda w: {"email": "ny-mottagare@example.se", "first_name": "Nora"},
+        lambda w: {
+            "email": h.not_an_email() | h.blank(),
+            "first_name": h.optional_text(150),
+            "last_name": h.optional_text(150),
+        },
+        forms=("followup.forms.UnitRecipientForm",),
     ),
     FormCase(
         "followup:report-reopen",
@@ -1244,6 +1277,9 @@ ACTIONS_WITHOUT_INPUT = {
     "organisations:invitation": None,
     "followup:cycle-open": "officer_x",
     "followup:cycle-close": "officer_x",
+    "followup:cycle-schedule": "officer_x",
+    "followup:cycle-unschedule": "officer_x",
+    "followup:cycle-delete": "officer_x",
     "followup:cycle-remind": "officer_x",
     "followup:evaluation-send": "officer_x",
     "followup:evaluation-approve": "council_member",

@@ -36,6 +36,7 @@ from organisations.models import Accession, Invitation, Organisation, Representa
 from tests.factories import (
     AccessionFactory,
     CouncilMembershipFactory,
+    MunicipalUnitFactory,
     OfficerRoleFactory,
     OrganisationFactory,
     RepresentativeFactory,
@@ -148,6 +149,7 @@ class World:
     closed_cycle: int = 0
     review_cycle: int = 0
     published_cycle: int = 0
+    unit: int = 0  # a board of Göteborg with nobody to receive its mail
     org_a_history: int = 0
     user_a: int = 0
     organisation_type: int = 0
@@ -255,6 +257,7 @@ def build_world(storage: FileSystemStorage) -> World:
     submitted = open_cycle.reports.get(organisation=org_c)
     _submit(submitted, rep_c.user)
     draft_cycle = cycle()
+    unit = MunicipalUnitFactory(municipality=goteborg.municipality, name="Matrisnämnden")
 
     return World(
         users=users,
@@ -273,6 +276,7 @@ def build_world(storage: FileSystemStorage) -> World:
         closed_cycle=closed_cycle.pk,
         review_cycle=review_cycle.pk,
         published_cycle=published_cycle.pk,
+        unit=unit.pk,
         org_a_history=org_a.history.first().history_id,
         user_a=users["representative_a"].pk,
         organisation_type=ContentType.objects.get_for_model(Organisation).pk,

@@ -26,8 +26,10 @@ so it carries the real date.
 Background work: while loading, the task backend is the dummy one and e-mail goes nowhere, so
 demo cycles send no invitations and publishing queues no render task. The command renders each
 new PDF itself, synchronously, once the data is committed, by calling the task's function
-(``render_evaluation_pdf.call(pk)``), so the PDFs exist without a worker. The open cycle's reminder
-is then scheduled on the configured backend, as opening a cycle does.
+(``render_evaluation_pdf.call(pk)``), so the PDFs exist without a worker. The invitations count as
+sent (``Report.invited_at``) to every respondent that has somebody to receive them, as they would
+have been; the others show as "no recipient". The open cycle's reminders are sent by the daily
+schedule (``manage.py run_followup_schedule``) on their days, as for any cycle.
 
 Idempotent: a cycle is identified by agreement, kind and period start; one that exists is left
 alone, so a second run changes nothing. A published evaluation of a demo period whose PDF is not
@@ -62,11 +64,12 @@ from django.utils import timezone, translation
 from agreements.models import Agreement, AgreementVersion, Body, FollowUpRule
 from demo.management.commands.load_demo import DEMO_PASSWORD, RECOVERY_CODES, TOTP_SECRET
 from demo.texts import DemoDataError, DemoFollowup, Member, demo_texts, followup_texts
-from followup import services
+from followup import recipients, services
 from followup.compile import CompiledEvaluation, compile_evaluation
 from followup.models import (
     Cycle,
     CycleEvent,
+    CycleReminder,
     Evaluation,
     EvaluationApproval,
     EvaluationComment,
@@ -180,13 +183,11 @@ class Command(BaseCommand):
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         self.created: list[str] = []
-        self.new_open_cycles: list[int] = []
         self.past_cycles: list[int] = []  # the demo periods' published cycles, new or not
         self.password_hash = ""
         self.today = timezone.localdate()
         self._load()
         loaded = time.monotonic()
-        self._schedule_reminders()
         rendered = self._render_pdfs()
         finished = time.monotonic()
         self._print_summary(rendered, data=loaded - started, pdfs=finished - loaded)
@@ -203,11 +204,6 @@ class Command(BaseCommand):
             self._check_prerequisites()
             for plan in self.texts.plans:
                 self._agreement(plan)
-
-    def _schedule_reminders(self) -> None:
-        """The new open cycles' reminders, on the configured task backend, as opening does."""
-        for cycle_id in self.new_open_cycles:
-            services.schedule_reminders(Cycle.objects.get(pk=cycle_id))
 
     def _print_summary(self, rendered: int, *, data: float, pdfs: float) -> None:
         for line in self.created:
@@ -360,7 +356,12 @@ class Command(BaseCommand):
         return f"{str(Cycle.Kind(kind).label).capitalize()} {years}"
 
     def _create_and_open(
-        self, context: _CycleContext, *, opens_on: datetime.date, deadline: datetime.date
+        self,
+        context: _CycleContext,
+        *,
+        opens_on: datetime.date,
+        deadline: datetime.date,
+        reminder_days: tuple[int, ...] = services.DEFAULT_REMINDER_DAYS,
     ) -> Cycle:
         cycle = services.cycle_create(
             agreement=context.agreement,
@@ -372,6 +373,7 @@ class Command(BaseCommand):
             period_end=context.end,
             opens_on=opens_on,
             deadline=deadline,
+            reminder_days=reminder_days,
             anonymise_free_text=context.plan.anonymise,
         )
         # The officer's own 1–5 questions, added to the questionnaire the agreement gave.
@@ -397,8 +399,12 @@ class Command(BaseCommand):
         opens_on = datetime.date(context.end.year + 1, 1, 20)
         deadline = datetime.date(context.end.year + 1, 3, 1)
         # report_save refuses after the deadline: moved back to the real one when published.
+        # One reminder, a week before the real deadline (on the detour's, today).
         cycle = self._create_and_open(
-            context, opens_on=opens_on, deadline=self.today + datetime.timedelta(days=7)
+            context,
+            opens_on=opens_on,
+            deadline=self.today + datetime.timedelta(days=7),
+            reminder_days=(7,),
         )
         self._file_reports(cycle, context.plan, context.stage, officer)
         cycle = services.cycle_close(cycle=cycle, actor=officer)
@@ -420,7 +426,6 @@ class Command(BaseCommand):
         )
         self._file_reports(cycle, context.plan, context.stage, context.officer)
         self._backdate_open_cycle(cycle, opens_on)
-        self.new_open_cycles.append(cycle.pk)
         self.created.append(
             f"open cycle {context.agreement.municipality.short_name}: {cycle.title}"
         )
@@ -716,6 +721,13 @@ class Command(BaseCommand):
     def _at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
+    def _invited(self, cycle: Cycle, at: datetime.datetime) -> None:
+        """The invitations, as if sent: to each respondent with somebody to receive them."""
+        reports = list(cycle.reports.all())
+        found = recipients.addresses(cycle, reports)
+        reached = [r.pk for r in reports if found.get(recipients.respondent_key(r))]
+        Report.objects.filter(pk__in=reached).update(invited_at=at)
+
     def _backdate_reports(self, cycle: Cycle, first: datetime.date, last: datetime.date) -> None:
         """Spread the saves between two days, in the order they were made."""
         reports = list(cycle.reports.prefetch_related("versions").order_by("pk"))
@@ -741,6 +753,7 @@ class Command(BaseCommand):
         Cycle.objects.filter(pk=cycle.pk).update(
             created_at=created_at, opened_at=self._at(opens_on, 9)
         )
+        self._invited(cycle, self._at(opens_on, 9, 5))
         self._backdate_reports(cycle, opens_on, self.today - datetime.timedelta(days=1))
         self._backdate_events(
             cycle,
@@ -767,9 +780,19 @@ class Command(BaseCommand):
             opened_at=self._at(opens_on, 9),
             closed_at=self._at(calendar.closed, 10),
         )
+        self._invited(cycle, self._at(opens_on, 9, 5))
         self._backdate_reports(cycle, opens_on + datetime.timedelta(days=2), deadline)
-        reminded = deadline - datetime.timedelta(days=cycle.reminder_days_before)
-        cycle.reports.not_submitted().update(last_reminded_at=self._at(reminded, 8))
+        reminder = cycle.reminders.get()
+        reminded_at = self._at(reminder.due_on(deadline), 7, 5)
+        waiting = cycle.reports.not_submitted()
+        count = waiting.filter(invited_at__isnull=False).update(last_reminded_at=reminded_at)
+        CycleReminder.objects.filter(pk=reminder.pk).update(
+            status=CycleReminder.Status.SENT if count else CycleReminder.Status.SKIPPED,
+            skipped_because="" if count else CycleReminder.Skipped.NOBODY,
+            done_at=reminded_at,
+            reminded=count,
+            unreached=waiting.filter(invited_at__isnull=True).count(),
+        )
         evaluation = Evaluation.objects.get(cycle=cycle)
         self._backdate_evaluation(evaluation, calendar)
         self._backdate_past_history(cycle, evaluation, calendar)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0003_records_keep_their_people'),
+        ('followup', '0004_cycle_schedule_reminders_recipients'),
     ]
 
     operations = [
