@@ -40,9 +40,9 @@ class Mailed:
 
 def _mail_report(
     report: Report, cycle: Cycle, to: list[str], template: str, **context: Any
-) -> OutgoingMail | None:
-    """A message about a report to its respondent's people, with a link to the report; None if
-    there was nobody to send it to."""
+) -> list[OutgoingMail]:
+    """A message about a report to its respondent's people, with a link to the report (one per
+    language among them); empty if there was nobody to send it to."""
     return send_templated_mail(
         to=to,
         template=template,
