@@ -31,7 +31,9 @@ def _labels(choices: type[Choices]) -> dict[str, str]:
 
 
 def _filename(cycle: Cycle, what: str) -> str:
-    return f"{slugify(cycle.title) or 'cycle'}-{cycle.pk}-{what}"
+    # "2024–2025" as "2024-2025": slugify drops the en dash, and the years would run together.
+    title = cycle.title.replace("–", "-").replace("—", "-")
+    return f"{slugify(title) or 'cycle'}-{cycle.pk}-{what}"
 
 
 # --- Every answer -------------------------------------------------------------------------------
