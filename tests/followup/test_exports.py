@@ -126,7 +126,7 @@ def test_answers_xlsx_has_swedish_headers_labels_dates_and_never_a_formula(offic
     assert waiting and all(r[3].value == "Inte påbörjad" and r[4].value is None for r in waiting)
 
 
-def test_answers_xlsx_in_english_for_an_officer_who_chose_it(client, english, officer, cycle):
+def test_answers_xlsx_in_english_for_an_officer_who_chose_it(english, officer, cycle):
     english.force_login(officer)
     _workbook, sheet = sheet_of(english.get(url("answers", cycle, "xlsx")))
     assert [c.value for c in sheet[1]][:5] == [
@@ -161,6 +161,19 @@ def test_answers_csv_opens_in_swedish_excel_with_every_answer_protected(officer_
     assert first[11] == "'" + FORMULA  # a spreadsheet never runs it
     assert first[12] == 'Vi sa "ja"; sedan,\nnej'
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_the_files_are_named_after_the_cycle_with_its_years_apart(officer_client, cycle):
+    Cycle.objects.filter(pk=cycle.pk).update(title="Utvärdering 2024–2025")
+    names = {
+        (name, fmt): officer_client.get(url(name, cycle, fmt))["Content-Disposition"]
+        for name in EXPORTS
+        for fmt in FORMATS
+    }
+    stem = f"utvardering-2024-2025-{cycle.pk}"
+    assert names[("answers", "xlsx")] == f'attachment; filename="{stem}-svar.xlsx"'
+    assert names[("reports", "csv")] == f'attachment; filename="{stem}-rapporter.csv"'
+    assert names[("pending", "xlsx")] == f'attachment; filename="{stem}-ej-inskickade.xlsx"'
 
 
 # --- The dashboard's lists ----------------------------------------------------------------------
