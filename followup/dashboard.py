@@ -187,7 +187,7 @@ class _Order:
 def _order(cycle: Cycle) -> _Order:
     keys: array[int] = array("q")
     pending: list[int] = []
-    for pk, status in _reports_in_order(cycle).values_list("pk", "status"):
+    for pk, status in reports_in_order(cycle).values_list("pk", "status"):
         keys.append(pk)
         if status != Report.Status.SUBMITTED:
             pending.append(pk)
@@ -238,8 +238,9 @@ def _group_rates(counted: dict[str, Mapping[str, Any]]) -> list[GroupRate]:
     return rates
 
 
-def _reports_in_order(cycle: Cycle) -> QuerySet[Report]:
-    """The cycle's reports by respondent group, then respondent's name (ignoring case)."""
+def reports_in_order(cycle: Cycle) -> QuerySet[Report]:
+    """The cycle's reports by respondent group, then respondent's name (ignoring case): the
+    order of the dashboard and of the exports (``followup.exports``)."""
     group_rank = Case(
         *[
             When(group=value, then=Value(i))
@@ -269,9 +270,10 @@ def _reports_in_order(cycle: Cycle) -> QuerySet[Report]:
     ).order_by("group_rank", "respondent_sort", "pk")
 
 
-# What a row of the dashboard shows (templates/jinja2/followup/officer/*_rows.html): a report's
-# other fields and its respondent's are not read.
-_ROW_FIELDS = (
+# What a row of the dashboard shows (templates/jinja2/followup/officer/*_rows.html), and the
+# lists exported from it (``followup.exports``): a report's other fields and its respondent's
+# are not read.
+ROW_FIELDS = (
     "group",
     "status",
     "updated_at",
@@ -295,7 +297,7 @@ def _reports_by_pk(pks: list[int]) -> list[Report]:
     found = (
         Report.objects.select_related("organisation", "unit", "council_member")
         .order_by()  # the model's ordering joins the cycle and the agreement, for nothing here
-        .only(*_ROW_FIELDS)
+        .only(*ROW_FIELDS)
         .in_bulk(pks)
     )
     return [found[pk] for pk in pks]

@@ -1,103 +1,166 @@
-"""The officers' export of a cycle's answers, as CSV.
+"""The officers' exports of a cycle: every answer, and the dashboard's lists of reports (all of
+them, and those not submitted yet), each as CSV and as Excel (XLSX).
 
-Beside the open data (``organisations.opendata``: the public register and the agreements'
-content), but not open: only the cycle's officers download it (the view checks), and the
-response is never cached. Every cell goes through ``core.exports.csv_cell``, so that no answer
-runs as a formula in a spreadsheet. A fixed number of queries, however many reports.
+This module says what each export holds, as a ``core.exports.Table``: its columns with headers
+and labels in the officer's language (Swedish unless they chose English), never codes, and its
+rows in the dashboard's order; ``core.exports`` writes the files (and keeps every cell from
+running as a formula). They are not open data (``organisations.opendata``): only the cycle's
+officers download them (the views check), and the responses are never cached. Each is a fixed
+number of queries, however many reports.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
+from typing import cast
 
-from django.http import HttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.db.models import Choices
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
-from core.exports import csv_cell
+from core.exports import Column, Kind, Table, Value
 
-from .models import Answer, Cycle, RespondentGroup
+from .dashboard import ROW_FIELDS, reports_in_order
+from .models import Answer, Cycle, Question, Report, ReportQuerySet, RespondentGroup
 
 
-def answers_header() -> list[str]:
+def _labels(choices: type[Choices]) -> dict[str, str]:
+    """Each code's label in the current language, capitalised, looked up once for the whole
+    file (``get_FOO_display`` builds its table of choices again on every call)."""
+    return {str(value): capfirst(str(label)) for value, label in choices.choices}
+
+
+def _filename(cycle: Cycle, what: str) -> str:
+    # "2024–2025" as "2024-2025": slugify drops the en dash, and the years would run together.
+    title = cycle.title.replace("–", "-").replace("—", "-")
+    return f"{slugify(title) or 'cycle'}-{cycle.pk}-{what}"
+
+
+# --- Every answer -------------------------------------------------------------------------------
+
+
+def answers_columns() -> list[Column]:
     """The columns, in the current language."""
     return [
-        _("Cycle"),
-        _("Respondent group"),
-        _("Respondent"),
-        _("Report status"),
-        _("Submitted"),
-        _("Section"),
-        _("Question"),
-        _("Kind of answer"),
-        _("Self-assessment (1–5)"),
-        _("Don't know / not applicable"),
-        _("Number"),
-        _("Answer"),
-        _("Comment"),
-        _("Examples"),
+        Column(_("Cycle")),
+        Column(_("Respondent group")),
+        Column(_("Respondent")),
+        Column(_("Report status")),
+        Column(_("Submitted"), Kind.DATETIME),
+        Column(_("Section")),
+        Column(_("Question")),
+        Column(_("Kind of answer")),
+        Column(_("Self-assessment (1–5)"), Kind.NUMBER),
+        Column(_("Don't know / not applicable")),
+        Column(_("Number"), Kind.NUMBER),
+        Column(_("Answer")),
+        Column(_("Comment")),
+        Column(_("Examples")),
     ]
 
 
-def answers_rows(cycle: Cycle) -> Iterator[list[str]]:
-    """One row per report and question asked (or answered), reports by respondent group, then
-    respondent's name; every cell spreadsheet-safe (three queries)."""
-    group_order = {value: i for i, (value, _label) in enumerate(RespondentGroup.choices)}
-    reports = sorted(
-        cycle.reports.select_related("organisation", "unit", "council_member"),
-        key=lambda r: (group_order.get(r.group, 99), r.respondent_name.casefold(), r.pk),
-    )
+def answers_rows(cycle: Cycle) -> Iterator[list[Value]]:
+    """One row per report and question asked (or answered), in the dashboard's order (by
+    respondent group, then respondent's name); three queries."""
+    groups, statuses = _labels(RespondentGroup), _labels(Report.Status)
+    kinds = _labels(Question.AnswerKind)
+    yes, no = capfirst(_("yes")), capfirst(_("no"))
+    reports = reports_in_order(cycle).select_related("organisation", "unit", "council_member")
     questions = list(cycle.questions.all())
     answers = {(a.report_id, a.question_id): a for a in Answer.objects.filter(report__cycle=cycle)}
     for report in reports:
-        submitted = (
-            timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")
-            if report.submitted_at
-            else ""
-        )
         for question in questions:
             answer = answers.get((report.pk, question.pk))
             if answer is None and not question.asks(report.group):
                 continue
-            values: list[object]
+            values: list[Value]
             if answer is None:
-                values = ["", "", "", "", "", ""]
+                values = [None] * 6
             else:
                 values = [
                     answer.score,
-                    _("yes") if answer.not_applicable else _("no"),
+                    yes if answer.not_applicable else no,
                     answer.number,
                     answer.text,
                     answer.comment,
                     answer.examples,
                 ]
             yield [
-                csv_cell(v)
-                for v in [
-                    cycle.title,
-                    report.get_group_display(),
-                    report.respondent_name,
-                    report.get_status_display(),
-                    submitted,
-                    question.section,
-                    question.text,
-                    question.get_answer_kind_display(),
-                    *values,
-                ]
+                cycle.title,
+                groups.get(report.group, report.group),
+                report.respondent_name,
+                statuses.get(report.status, report.status),
+                report.submitted_at,
+                question.section,
+                question.text,
+                kinds.get(question.answer_kind, question.answer_kind),
+                *values,
             ]
 
 
-def answers_csv(cycle: Cycle) -> HttpResponse:
-    """Every answer of every report as a download: UTF-8 with a BOM so that spreadsheets read
-    the Swedish letters, every cell quoted, never stored by a cache."""
-    filename = f"{slugify(cycle.title) or 'cycle'}-{cycle.pk}-svar.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response.write("\ufeff")
-    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    writer.writerow(answers_header())
-    writer.writerows(answers_rows(cycle))
-    return response
+def answers_table(cycle: Cycle) -> Table:
+    """Every answer of every report of the cycle."""
+    return Table(
+        title=_("All answers: %(cycle)s") % {"cycle": cycle.title},
+        sheet=_("Answers"),
+        filename=_filename(cycle, "svar"),
+        columns=answers_columns(),
+        rows=answers_rows(cycle),
+    )
+
+
+# --- The dashboard's lists of reports -----------------------------------------------------------
+
+
+def reports_columns() -> list[Column]:
+    """The columns of the dashboard's tables of reports, in the current language."""
+    return [
+        Column(_("Respondent")),
+        Column(_("Respondent group")),
+        Column(_("Status")),
+        Column(_("Last saved"), Kind.DATETIME),
+        Column(_("Submitted"), Kind.DATETIME),
+        Column(_("Last reminded"), Kind.DATETIME),
+    ]
+
+
+def reports_rows(cycle: Cycle, *, not_submitted: bool) -> Iterator[list[Value]]:
+    """Every report of the cycle (or those not submitted yet) in the dashboard's order, with
+    what the dashboard's rows show (one query)."""
+    groups, statuses = _labels(RespondentGroup), _labels(Report.Status)
+    reports = (
+        reports_in_order(cycle)
+        .select_related("organisation", "unit", "council_member")
+        # The cycle's key too: the related manager (cycle.reports) sets each report's cycle.
+        .only("cycle", *ROW_FIELDS)
+    )
+    if not_submitted:
+        # The rule of who has not submitted, written once (the reminders' too).
+        reports = cast(ReportQuerySet, reports).not_submitted()
+    for report in reports:
+        yield [
+            report.respondent_name,
+            groups.get(report.group, report.group),
+            statuses.get(report.status, report.status),
+            report.updated_at,
+            report.submitted_at,
+            report.last_reminded_at,
+        ]
+
+
+def reports_table(cycle: Cycle, *, not_submitted: bool = False) -> Table:
+    """The cycle's reports, or (``not_submitted``) the respondents who have not submitted yet:
+    the dashboard's two lists, whole (the page shows a page of them)."""
+    if not_submitted:
+        title = _("Not submitted yet: %(cycle)s") % {"cycle": cycle.title}
+        sheet, what = _("Not submitted yet"), "ej-inskickade"
+    else:
+        title = _("Reports: %(cycle)s") % {"cycle": cycle.title}
+        sheet, what = _("Reports"), "rapporter"
+    return Table(
+        title=title,
+        sheet=sheet,
+        filename=_filename(cycle, what),
+        columns=reports_columns(),
+        rows=reports_rows(cycle, not_submitted=not_submitted),
+    )

@@ -35,7 +35,40 @@ urlpatterns = [
     path(
         "uppfoljning/<int:pk>/sista-svarsdag/", officer.cycle_move_deadline, name="cycle-deadline"
     ),
-    path("uppfoljning/<int:pk>/svar.csv", officer.answers_csv, name="answers-csv"),
+    # The exports, each as CSV and as Excel (written by core.exports).
+    path(
+        "uppfoljning/<int:pk>/svar.csv", officer.answers_export, {"fmt": "csv"}, name="answers-csv"
+    ),
+    path(
+        "uppfoljning/<int:pk>/svar.xlsx",
+        officer.answers_export,
+        {"fmt": "xlsx"},
+        name="answers-xlsx",
+    ),
+    path(
+        "uppfoljning/<int:pk>/rapporter.csv",
+        officer.reports_export,
+        {"fmt": "csv"},
+        name="reports-csv",
+    ),
+    path(
+        "uppfoljning/<int:pk>/rapporter.xlsx",
+        officer.reports_export,
+        {"fmt": "xlsx"},
+        name="reports-xlsx",
+    ),
+    path(
+        "uppfoljning/<int:pk>/ej-inskickade.csv",
+        officer.pending_export,
+        {"fmt": "csv"},
+        name="pending-csv",
+    ),
+    path(
+        "uppfoljning/<int:pk>/ej-inskickade.xlsx",
+        officer.pending_export,
+        {"fmt": "xlsx"},
+        name="pending-xlsx",
+    ),
     path("rapporter/<int:pk>/ateroppna/", officer.report_reopen, name="report-reopen"),
     # Respondents file their reports (views/reports.py).
     path("mina-rapporter/", reports.my_reports, name="my-reports"),

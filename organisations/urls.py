@@ -77,6 +77,19 @@ urlpatterns = [
     # Municipal officers' workspace (views/officer.py).
     path("handlaggare/", officer.queue, name="officer"),
     path("handlaggare/organisationer/", officer.organisations, name="officer-organisations"),
+    # The list as CSV and as Excel (written by core.exports), with the list's filter.
+    path(
+        "handlaggare/organisationer.csv",
+        officer.organisations_export,
+        {"fmt": "csv"},
+        name="officer-organisations-csv",
+    ),
+    path(
+        "handlaggare/organisationer.xlsx",
+        officer.organisations_export,
+        {"fmt": "xlsx"},
+        name="officer-organisations-xlsx",
+    ),
     path(
         "handlaggare/organisationer/ny/",
         officer_register.organisation_create,

@@ -2,7 +2,8 @@
 agreement's cadence, a cycle's settings, reminders and questions while it is a draft, who will
 be asked and who has nobody to receive the mail (with a form to add a unit's recipient),
 scheduling or opening (after a confirmation page), reminding, closing (after a confirmation),
-deleting a draft (after a confirmation), reopening a submitted report, and the CSV export.
+deleting a draft (after a confirmation), reopening a submitted report, and the exports (every
+answer, the lists of reports) as CSV and Excel.
 
 Every view needs a logged-in user with two-factor authentication (``mfa_required``) who is an
 officer of the agreement's municipality (``followup.permissions``); anyone else gets 403. Writes
@@ -13,6 +14,7 @@ the form with 400.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, FollowUpRule
+from core.exports import Table, export_response
 from core.forms import add_service_errors
 from core.types import AuthenticatedHttpRequest
 from organisations.decorators import mfa_required, officer_required
@@ -810,11 +813,44 @@ def report_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _dashboard(request, cycle, failed_reopen=(report.pk, form), status=400)
 
 
-# --- CSV export ---------------------------------------------------------------------------------
+# --- Exports ------------------------------------------------------------------------------------
+
+EXPORT_REFUSED = gettext_lazy(
+    "You can download answers and lists only from the follow-up cycles you run: those of your "
+    "own municipality's agreements. Nothing was downloaded."
+)
+
+
+def _export(
+    request: HttpRequest, pk: int, fmt: str, table: Callable[[Cycle], Table]
+) -> HttpResponse:
+    """The cycle's export as CSV or XLSX (``followup.exports`` builds it, ``core.exports``
+    writes it); another municipality's officer, or anyone who does not run the cycle, is told
+    why (403), as on every other page of the cycle."""
+    cycle = get_object_or_404(
+        Cycle.objects.select_related("agreement__municipality", "version"), pk=pk
+    )
+    if not permissions.can_manage_cycle(request.user, cycle):
+        return render(request, "403.html", {"message": EXPORT_REFUSED}, status=403)
+    return export_response(table(cycle), fmt)
 
 
 @require_safe
 @mfa_required
-def answers_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every answer of every report as CSV (``followup.exports.answers_csv``)."""
-    return exports.answers_csv(_cycle_for(request, pk))
+def answers_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Every answer of every report (``followup.exports.answers_table``)."""
+    return _export(request, pk, fmt, exports.answers_table)
+
+
+@require_safe
+@mfa_required
+def reports_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The dashboard's list of every report, whole."""
+    return _export(request, pk, fmt, exports.reports_table)
+
+
+@require_safe
+@mfa_required
+def pending_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The dashboard's list of the respondents who have not submitted yet, whole."""
+    return _export(request, pk, fmt, partial(exports.reports_table, not_submitted=True))

@@ -1,5 +1,6 @@
 """The municipal officers' workspace: the queue of accessions to verify, the organisations of the
-officer's municipalities, accessions recorded from paper or a dialogue forum, and the decisions.
+officer's municipalities (and their export as CSV and Excel), accessions recorded from paper or a
+dialogue forum, and the decisions.
 
 Every view needs an officer with two-factor authentication (``officer_required``); each object is
 checked against the officer's own municipalities with ``organisations.permissions``.
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import Agreement, AgreementVersion, Municipality
+from core.exports import export_response
 from core.types import AuthenticatedHttpRequest
 
-from .. import permissions, services
+from .. import exports, permissions, services
 from ..decorators import officer_required
 from ..models import Accession, AccessionEvent, AccessRequest, OfficerPreference, Organisation
 from ..officer_forms import (
@@ -179,12 +181,9 @@ def _filter_by_status(organisations, status: str):
     return organisations
 
 
-@require_safe
-@officer_required
-def organisations(request: HttpRequest) -> HttpResponse:
-    """The organisations of the officer's municipalities, filtered and paginated, in a fixed
-    number of queries whatever the number of rows."""
-    ids = _municipality_ids(request)
+def _organisation_list(request: HttpRequest, ids: set[int]):
+    """The filter form and the organisations of the officer's municipalities it chooses (none
+    if the filter is wrong), by name, with what the list and its export show of them."""
     form = OrganisationFilterForm(request.GET or None)
     rows = _with_accession_status(
         Organisation.objects.filter(municipality_id__in=ids).select_related("municipality")
@@ -195,9 +194,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
             to_attr="accession_list",
         )
     )
-    status = 200
     if form.is_bound and not form.is_valid():
-        status = 400
         rows = rows.none()
     elif form.is_bound:
         query = form.cleaned_data["q"].strip()
@@ -206,7 +203,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["legal_form"]:
             rows = rows.filter(legal_form=form.cleaned_data["legal_form"])
         rows = _filter_by_status(rows, form.cleaned_data["status"])
-    page = Paginator(rows.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return form, rows.order_by("name", "pk")
+
+
+def _organisations_page(request: HttpRequest, ids: set[int], form, rows) -> HttpResponse:
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The export links carry the filter, not the page.
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "organisations/officer/organisations.html",
@@ -215,9 +219,35 @@ def organisations(request: HttpRequest) -> HttpResponse:
             "page": page,
             "show_municipality": len(ids) > 1,
             "municipalities": Municipality.objects.filter(pk__in=ids),
+            "export_query": query.urlencode(),
         },
-        status=status,
+        status=400 if form.errors else 200,
     )
+
+
+@require_safe
+@officer_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    """The organisations of the officer's municipalities, filtered and paginated, in a fixed
+    number of queries whatever the number of rows."""
+    ids = _municipality_ids(request)
+    form, rows = _organisation_list(request, ids)
+    return _organisations_page(request, ids, form, rows)
+
+
+@require_safe
+@officer_required
+def organisations_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The same list, filtered the same way, whole, as CSV or Excel (``organisations.exports``);
+    a wrong filter shows the list with its errors (400) and downloads nothing."""
+    ids = _municipality_ids(request)
+    form, rows = _organisation_list(request, ids)
+    if form.errors:
+        return _organisations_page(request, ids, form, rows)
+    names = list(
+        Municipality.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True)
+    )
+    return export_response(exports.register_table(rows, municipalities=names), fmt)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -9,7 +9,6 @@ judges the file again against the register and imports it in one transaction
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agreements.models import Municipality
 from core.errors import ActionRefused
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Column, Table, xlsx_bytes
 from core.types import AuthenticatedHttpRequest
 
 from .. import permissions
@@ -192,12 +192,9 @@ def register_import_template(request: HttpRequest, kind: str) -> HttpResponse:
     _municipality_ids(request)
     if kind == "csv":
         content = ("\ufeff" + ";".join(importer.HEADERS) + "\r\n").encode()
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content, content_type=CSV_CONTENT_TYPE)
     elif kind == "xlsx":
-        response = HttpResponse(
-            _template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = HttpResponse(_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="importmall-register.{kind}"'
@@ -205,26 +202,29 @@ def register_import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Register"
-    sheet.append(importer.HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.number_format = "@"
-    for index, header in enumerate(importer.HEADERS, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(14, len(header) + 4)
-    guide = workbook.create_sheet("Anvisningar")
-    guide.append(["kolumn", "obligatorisk", "innehåll", "exempel"])
-    for (header, required, help_text), example in zip(
-        importer.COLUMNS, importer.EXAMPLE_ROW, strict=True
-    ):
-        guide.append([header, "ja" if required else "nej", help_text, example])
-    guide.append([])
-    guide.append(["Bara det första bladet (Register) läses. Rad 1 är rubrikraden."])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The register sheet (the header row to fill in under) and a sheet that explains it,
+    written by ``core.exports``. The template is data in Swedish, as the files it reads."""
+    register = Table(
+        title="Importmall för registret",
+        sheet="Register",
+        filename="importmall-register",
+        columns=[Column(header, width=max(14, len(header) + 4)) for header in importer.HEADERS],
+        rows=[],
+    )
+    guide = Table(
+        title="Anvisningar",
+        sheet="Anvisningar",
+        filename="importmall-register",
+        columns=[Column("kolumn"), Column("obligatorisk"), Column("innehåll"), Column("exempel")],
+        rows=[
+            *(
+                [header, "ja" if required else "nej", help_text, example]
+                for (header, required, help_text), example in zip(
+                    importer.COLUMNS, importer.EXAMPLE_ROW, strict=True
+                )
+            ),
+            [None, None, None, None],
+            ["Bara det första bladet (Register) läses. Rad 1 är rubrikraden.", None, None, None],
+        ],
+    )
+    return xlsx_bytes([register, guide])

@@ -6,11 +6,13 @@ Swedish the site shows by default, taken from the translation catalogue (``sv``)
 changed wording changes the test with it.
 """
 
+import io
 import re
 
 import pytest
 from django.core import mail
 from django.utils import translation
+from openpyxl import load_workbook
 
 from agreements.models import Agreement
 from followup.models import Cycle
@@ -337,7 +339,20 @@ def test_follow_up_from_cycle_to_published_pdf(site):
     respondent.follow(rpage.get_by_role("button", name=sv("Submit")))
     respondent.audit("report submitted")
 
+    # The officer downloads every answer, as Excel and as CSV for Swedish Excel.
     page.goto(cycle_url)
+    clerk.audit("cycle with a report submitted", screenshot="officer-cycle")
+    workbook, filename = clerk.download(
+        page.get_by_role("link", name=sv("Download all answers as Excel (XLSX)")).click
+    )
+    assert filename.endswith("-svar.xlsx")
+    sheet = load_workbook(io.BytesIO(workbook)).active
+    assert sheet["A1"].value == "Omgång" and sheet["D1"].value == "Rapportens status"
+    assert {r[3] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"Inskickad"}
+    text, filename = clerk.download(
+        page.get_by_role("link", name=sv("Download all answers as CSV")).click
+    )
+    assert filename.endswith("-svar.csv") and text.startswith("\ufeffOmgång;".encode())
     clerk.follow(page.get_by_role("link", name=sv("Close the cycle…")))
     clerk.audit("confirm closing")
     clerk.follow(page.get_by_role("button", name=sv("Close the cycle")))
@@ -567,7 +582,13 @@ def test_officer_imports_a_paper_register(site):
     clerk.follow(page.get_by_role("button", name=sv("Check the file")))
     clerk.audit("register import preview", screenshot="officer-import-preview")
     clerk.follow(page.get_by_role("button", name=re.compile(re.escape(sv("Import")))))
-    clerk.audit("organisations after the import")
+    clerk.audit("organisations after the import", screenshot="officer-organisations")
+    workbook, filename = clerk.download(
+        page.get_by_role("link", name=sv("Download the list as Excel (XLSX)")).click
+    )
+    assert filename == "organisationer.xlsx"
+    names = [r[0] for r in load_workbook(io.BytesIO(workbook)).active.iter_rows(values_only=True)]
+    assert names[0] == "Namn" and {"Importföreningen 1", "Importföreningen 2"} <= set(names)
     assert Organisation.objects.filter(name__startswith="Importföreningen").count() == 2
 
     public = site.visitor()

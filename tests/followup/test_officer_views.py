@@ -1,9 +1,7 @@
 """The officers' follow-up pages: cycles, creating the next cycle, questions, opening, reminding,
-closing, reopening reports and the CSV export, with every refusal."""
+closing, reopening reports, with every refusal (the exports: tests/followup/test_exports.py)."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.conf import settings
@@ -814,51 +812,6 @@ def test_reopen_after_closing_is_a_conflict(client_, open_cycle):
 
 
 # --- CSV ------------------------------------------------------------------------------------
-
-
-def test_csv_has_every_answer_escaped_and_protected(client_, open_cycle):
-    report = _organisation_report(open_cycle, open_cycle.first)
-    _submit(
-        report,
-        open_cycle.first.user,
-        examples='=HYPERLINK("http://example.com","klicka")',
-    )
-    answer = report.answers.order_by("question__order").first()
-    answer.comment = 'Vi sa "ja"; sedan,\nnej'
-    answer.text = "-2+3"
-    answer.save()
-    response = client_.get(reverse("followup:answers-csv", args=[open_cycle.pk]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="')
-    assert response["Content-Disposition"].endswith('.csv"')
-    body = response.content
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
-    assert text.startswith('"Cycle","Respondent group","Respondent"')
-    rows = list(csv.reader(io.StringIO(text)))
-    header, rows = rows[0], rows[1:]
-    assert len(header) == 14
-    # One row per report and question asked of it.
-    expected = sum(
-        1 for r in open_cycle.reports.all() for q in open_cycle.questions.all() if q.asks(r.group)
-    )
-    assert len(rows) == expected
-    mine = [row for row in rows if row[2] == open_cycle.first.organisation.name]
-    assert all(row[3] == "submitted" and row[4] for row in mine)
-    first = next(row for row in mine if row[6] == answer.question.text)
-    assert first[0] == open_cycle.title
-    assert first[5] == answer.question.section
-    assert first[8] == "4"
-    assert first[9] == "no"
-    assert first[11] == "'-2+3"
-    assert first[12] == 'Vi sa "ja"; sedan,\nnej'
-    assert first[13] == '\'=HYPERLINK("http://example.com","klicka")'
-    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    # Every cell is quoted.
-    assert '"Vi sa ""ja""; sedan,\nnej"' in text
-    unanswered = [row for row in rows if row[2] == open_cycle.second.organisation.name]
-    assert unanswered and all(row[3] == "not started" and row[8] == "" for row in unanswered)
 
 
 # --- Moving the deadline of an open cycle -------------------------------------------------------

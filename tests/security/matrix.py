@@ -323,6 +323,22 @@ OFFICER_ROWS = [
         READ_ONLY,
         mfa="GET",
     ),
+    # Every officer gets their own municipalities' organisations (tests/organisations).
+    Row(
+        "organisations:officer-organisations-csv",
+        _r("organisations:officer-organisations-csv"),
+        private(**OFFICERS),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    # Every officer gets their own municipalities' organisations (tests/organisations).
+    Row(
+        "organisations:officer-organisations-xlsx",
+        _r("organisations:officer-organisations-xlsx"),
+        private(**OFFICERS),
+        READ_ONLY,
+        mfa="GET",
+    ),
     Row(
         "organisations:record",
         _r("organisations:record", "org_a"),
@@ -533,6 +549,41 @@ FOLLOWUP_OFFICER_ROWS = [
     Row(
         "followup:answers-csv",
         _r("followup:answers-csv", "open_cycle"),
+        private(officer_x=200),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "followup:answers-xlsx",
+        _r("followup:answers-xlsx", "open_cycle"),
+        private(officer_x=200),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "followup:reports-csv",
+        _r("followup:reports-csv", "open_cycle"),
+        private(officer_x=200),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "followup:reports-xlsx",
+        _r("followup:reports-xlsx", "open_cycle"),
+        private(officer_x=200),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "followup:pending-csv",
+        _r("followup:pending-csv", "open_cycle"),
+        private(officer_x=200),
+        READ_ONLY,
+        mfa="GET",
+    ),
+    Row(
+        "followup:pending-xlsx",
+        _r("followup:pending-xlsx", "open_cycle"),
         private(officer_x=200),
         READ_ONLY,
         mfa="GET",

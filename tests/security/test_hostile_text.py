@@ -6,7 +6,8 @@ officer's note, a cycle and its questions, a report, the evaluation's narrative 
 member's comment, each carrying ``<script>``, HTML, an attribute breakout, right-to-left and
 Arabic/Hebrew text, combining marks, zalgo and emoji (``hostile``). Then every page, export and
 PDF that shows a field must show it exactly as typed: HTML-escaped on pages (the raw ``<script>``
-never appears), unchanged in the CSV (parsed back) and JSON exports, and in the text of the PDFs.
+never appears), unchanged in the CSV (parsed back), Excel (read back) and JSON exports, and in
+the text of the PDFs.
 A NUL byte is refused by the forms (tests/security/test_bad_input.py), so it is not among them.
 """
 
@@ -22,6 +23,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import escape
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from followup import services as followup
@@ -321,13 +323,46 @@ def test_my_data_json_carries_hostile_text_intact(w):
         ), name
 
 
-def test_answers_csv_carries_hostile_text_intact(w):
-    response = client_for(w, "officer_x").get(reverse("followup:answers-csv", args=[w.open_cycle]))
+def _officer_export(w, name, *args) -> bytes:
+    response = client_for(w, "officer_x").get(reverse(name, args=args))
     assert response.status_code == 200
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    cells = {c for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for c in row}
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _csv_cells(content: bytes) -> set[str]:
+    """The cells of an officer's CSV export (semicolons, as Swedish Excel reads them)."""
+    text = content.decode("utf-8-sig")
+    return {c for row in csv.reader(io.StringIO(text), delimiter=";") for c in row}
+
+
+def _xlsx_cells(content: bytes) -> dict[str, object]:
+    """The text cells of an officer's Excel export, each with its type (s: text, f: formula)."""
+    sheet = load_workbook(io.BytesIO(content)).active
+    return {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
+
+
+def test_answers_csv_carries_hostile_text_intact(w):
+    cells = _csv_cells(_officer_export(w, "followup:answers-csv", w.open_cycle))
     assert w.texts["comment"] in cells
     assert "'" + w.texts["examples"] in cells  # it starts with "-": no formula for a spreadsheet
+
+
+def test_answers_xlsx_carries_hostile_text_intact_and_never_a_formula(w):
+    cells = _xlsx_cells(_officer_export(w, "followup:answers-xlsx", w.open_cycle))
+    assert cells[w.texts["comment"]] == "s"
+    assert cells[w.texts["examples"]] == "s"  # as typed, stored as text
+    assert "f" not in cells.values()
+
+
+def test_register_exports_carry_hostile_text_intact(w):
+    cells = _csv_cells(_officer_export(w, "organisations:officer-organisations-csv"))
+    for name in ("name", "street_address", "contact_name", "website"):
+        assert w.texts[name] in cells, name
+    assert "'" + w.texts["city"] in cells  # a formula: neutralised
+    cells = _xlsx_cells(_officer_export(w, "organisations:officer-organisations-xlsx"))
+    for name in ("name", "street_address", "contact_name", "website", "city"):
+        assert cells[w.texts[name]] == "s", name
+    assert "f" not in cells.values()
 
 
 def _pdf_text(data: bytes) -> str:
