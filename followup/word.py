@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -466,6 +466,11 @@ def evaluation_docx(cycle: Cycle) -> bytes:
         properties.author = str(settings.PORTAL_NAME)
         properties.language = LANGUAGE
         properties.last_modified_by = str(settings.PORTAL_NAME)
+        # The template's own dates are python-docx's; the file's are its evaluation's.
+        evaluation = parts.evaluation
+        published = evaluation.published_at if evaluation is not None else None
+        properties.created = published or timezone.now()
+        properties.modified = published or timezone.now()
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

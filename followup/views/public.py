@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from core.pagecache import deferred, public_page
+from core.pagecache import deferred, public_page, versioned
 
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
@@ -101,8 +101,10 @@ def evaluation_pdf(request, slug, pk):
 
 @require_safe
 def evaluation_word(request, slug, pk):
-    """A published evaluation as a Word document, built from its frozen figures."""
+    """A published evaluation as a Word document, built from its frozen figures (always in
+    Swedish) and kept in the cache for the public data's version, as the page's body is."""
     cycle = _published(slug, pk)
-    response = HttpResponse(evaluation_docx(cycle), content_type=CONTENT_TYPE)
+    data = versioned(f"evaluation-word:{cycle.pk}", lambda: evaluation_docx(cycle))
+    response = HttpResponse(data, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{evaluation_docx_filename(cycle)}"'
     return response

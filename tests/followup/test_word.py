@@ -267,6 +267,15 @@ def test_published_evaluation_file_for_everyone(
     assert client.get(wrong_slug).status_code == 404
 
 
+def test_the_file_is_swedish_whatever_the_readers_language(
+    client, english, cycle, officer, member, django_capture_on_commit_callbacks
+):
+    publish(cycle, officer, member, django_capture_on_commit_callbacks)
+    document = read(client.get(public_url(cycle)).content)
+    assert "Sammanfattning" in [p.text for p in document.paragraphs]
+    assert document.core_properties.created == cycle.evaluation.published_at.replace(microsecond=0)
+
+
 def test_pages_link_the_word_file(
     client, cycle, officer, member, django_capture_on_commit_callbacks
 ):
