@@ -182,6 +182,7 @@ def test_language_title_and_author(boras):
     assert properties.title.startswith("Utvärdering 2024–2025")
     assert properties.author == "Lokala överenskommelser om samverkan"
     assert properties.language == "sv-SE"
+    assert properties.comments == ""
     defaults = document.styles.element.find(qn("w:docDefaults"))
     lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     assert lang.get(qn("w:val")) == "sv-SE"
