@@ -75,6 +75,7 @@ urlpatterns = [
     path("rapporter/<int:pk>/", reports.report, name="report"),
     # The evaluation and the council's review (views/evaluation.py).
     path("uppfoljning/<int:pk>/utvardering/", evaluation.evaluation, name="evaluation"),
+    path("uppfoljning/<int:pk>/utvardering/word/", evaluation.word, name="evaluation-word"),
     path("uppfoljning/<int:pk>/utvardering/status.json", evaluation.pdf_status, name="pdf-status"),
     path("uppfoljning/<int:pk>/utvardering/redigera/", evaluation.edit, name="evaluation-edit"),
     path(
@@ -108,5 +109,10 @@ urlpatterns = [
         "overenskommelser/<slug:slug>/utvarderingar/<int:pk>/pdf/",
         public.evaluation_pdf,
         name="public-evaluation-pdf",
+    ),
+    path(
+        "overenskommelser/<slug:slug>/utvarderingar/<int:pk>/word/",
+        public.evaluation_word,
+        name="public-evaluation-word",
     ),
 ]

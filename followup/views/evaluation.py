@@ -17,7 +17,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +31,7 @@ from .. import permissions, services
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
 from ..report_forms import SECTION_LABELS, CommentForm, EvaluationForm
+from ..word import CONTENT_TYPE, evaluation_docx, evaluation_docx_filename
 from .public import pdf_state
 
 
@@ -123,6 +124,18 @@ def evaluation(request, pk):
     """The draft (or published) evaluation, with what the user's role can do next."""
     _require_reader(request, _cycle(pk))
     return _page(request, pk)
+
+
+@mfa_required
+@require_safe
+def word(request, pk):
+    """The draft (or published) evaluation as a Word document, for those who read the draft."""
+    cycle = _cycle(pk)
+    _require_reader(request, cycle)
+    response = HttpResponse(evaluation_docx(cycle), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{evaluation_docx_filename(cycle)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @never_cache

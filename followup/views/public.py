@@ -1,4 +1,4 @@
-"""Published evaluations, for everyone: the frozen evaluation's page and its PDF.
+"""Published evaluations, for everyone: the frozen evaluation's page, its PDF and Word file.
 
 Only a published evaluation exists here: any other cycle, or a slug that does not match the
 cycle's agreement, is 404. The page is drawn from the figures frozen at publication
@@ -7,17 +7,18 @@ cycle's agreement, is 404. The page is drawn from the figures frozen at publicat
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from core.pagecache import deferred, public_page
+from core.pagecache import deferred, public_page, versioned
 
 from ..models import Cycle, Evaluation
 from ..pdf import evaluation_context
+from ..word import CONTENT_TYPE, evaluation_docx, evaluation_docx_filename
 
 # What the PDF's status means to a reader (the page and the status JSON say the same).
 PDF_LABELS = {
@@ -96,3 +97,14 @@ def evaluation_pdf(request, slug, pk):
     return FileResponse(
         handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
+
+
+@require_safe
+def evaluation_word(request, slug, pk):
+    """A published evaluation as a Word document, built from its frozen figures (always in
+    Swedish) and kept in the cache for the public data's version, as the page's body is."""
+    cycle = _published(slug, pk)
+    data = versioned(f"evaluation-word:{cycle.pk}", lambda: evaluation_docx(cycle))
+    response = HttpResponse(data, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{evaluation_docx_filename(cycle)}"'
+    return response

@@ -700,6 +700,31 @@ FOLLOWUP_EVALUATION_ROWS = [
         PUBLIC,
         READ_ONLY,
     ),
+    # The evaluation as a Word document: the draft's for its readers, as the draft's page; the
+    # published one's for everyone, and none at the public address before publication.
+    Row(
+        "followup:evaluation-word",
+        _r("followup:evaluation-word", "review_cycle"),
+        private(**READERS),
+        private(others=405),
+        mfa="GET",
+    ),
+    Row(
+        "followup:public-evaluation-word",
+        lambda w: reverse(
+            "followup:public-evaluation-word", kwargs={"slug": "goteborg", "pk": w.published_cycle}
+        ),
+        PUBLIC,
+        READ_ONLY,
+    ),
+    Row(
+        "followup:public-evaluation-word@draft",
+        lambda w: reverse(
+            "followup:public-evaluation-word", kwargs={"slug": "goteborg", "pk": w.review_cycle}
+        ),
+        everyone(404),
+        READ_ONLY,
+    ),
 ]
 
 # --- Accounts (allauth, under /konto/) --------------------------------------------------------
