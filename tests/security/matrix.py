@@ -868,6 +868,12 @@ def _goteborg_current() -> int:
     return AgreementVersion.objects.get(agreement__slug="goteborg", status="current").pk
 
 
+def _goteborg_signed_principle() -> int:
+    from agreements.models import Principle
+
+    return Principle.objects.filter(version_id=_goteborg_current()).order_by("pk").first().pk
+
+
 ADMIN_ROWS = [
     _admin("admin:index", "AdminSite.index", _r("admin:index"), 200, 200),
     Row(
@@ -1005,8 +1011,16 @@ ADMIN_ROWS = [
     # A signed version's text is read only: its page opens, a POST is refused (403).
     _admin(
         "admin:agreements_agreementversion_change",
-        "SignedTextAdminMixin.change_view",
+        "AgreementVersionAdmin.change_view",  # its parts listed, then SignedTextAdminMixin's
         lambda w: reverse("admin:agreements_agreementversion_change", args=[_goteborg_current()]),
+        200,
+        403,
+    ),
+    # A part of a signed version (a principle, a commitment, …) is read only in the same way.
+    _admin(
+        "admin:agreements_principle_change",
+        "SignedTextAdminMixin.change_view",
+        lambda w: reverse("admin:agreements_principle_change", args=[_goteborg_signed_principle()]),
         200,
         403,
     ),
