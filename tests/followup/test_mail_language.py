@@ -55,7 +55,7 @@ def test_an_officers_reminder_reaches_each_representative_in_their_language(
     assert set(sent) == {(open_cycle.english.email,), (open_cycle.swedish.email,)}
     english, swedish = sent[(open_cycle.english.email,)], sent[(open_cycle.swedish.email,)]
     assert english.subject == f"Reminder: the report for {open_cycle.title}"
-    assert f"The deadline is {_deadline(open_cycle, 'en')}." in english.body
+    assert f"The last day to submit it is {_deadline(open_cycle, 'en')}." in english.body
     assert swedish.subject == f"Påminnelse: rapporten för {open_cycle.title}"
-    assert _deadline(open_cycle, "sv") in swedish.body
-    assert "The deadline" not in swedish.body
+    assert f"Sista dagen att skicka in den är {_deadline(open_cycle, 'sv')}." in swedish.body
+    assert "The last day" not in swedish.body
