@@ -491,7 +491,7 @@ def test_the_pdf_is_a_board_document(pdf_text, cycle):
     assert "Metod" in pdf_text
     assert "2 av 3 rapporterade: Fritidsnämnden, Kulturnämnden." in pdf_text
     assert "Rapporterade inte: Tekniska nämnden." in pdf_text
-    assert "Samrådets godkännande" in pdf_text
+    assert "Samverkansrådets godkännande" in pdf_text
     approval = cycle.evaluation.approvals.get(evaluation_revision=cycle.evaluation.revision)
     assert f"{approval.member.get_full_name()}, för idéburen sektor" in pdf_text
     assert "Period som följs upp" in pdf_text
