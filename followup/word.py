@@ -23,7 +23,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import number_format
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from docx import Document
@@ -245,7 +245,7 @@ def method_section(parts: WordParts) -> None:
         ),
     )
     for label, reported, missing, asked in parts.compiled.respondent_groups:
-        _heading(parts, label[:1].upper() + label[1:], 3)
+        _heading(parts, capfirst(label), 3)
         names = ", ".join(entry.name for entry in reported) or "–"
         counted = ngettext(
             "%(counter)s of %(asked)s reported:",
@@ -270,7 +270,7 @@ def rates_section(parts: WordParts) -> None:
         [_("Respondents"), _("Asked"), _("Submitted"), _("Response rate")],
         [
             [
-                rate.label[:1].upper() + rate.label[1:],
+                capfirst(rate.label),
                 str(rate.invited),
                 str(rate.submitted),
                 f"{number_format(rate.rate)} %",
@@ -291,7 +291,7 @@ def _parties_table(parts: WordParts, section: ScoreSection) -> None:
     where both parties were asked, their difference with the marker in words."""
     compiled = parts.compiled
     headers = [_("Question")]
-    headers += [label[:1].upper() + label[1:] for label in section.group_labels]
+    headers += [capfirst(label) for label in section.group_labels]
     headers += [_("All respondents"), _("Change")]
     if section.compares_sides:
         headers.append(_("Difference between the parties"))
