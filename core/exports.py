@@ -31,10 +31,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Choices
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 
 # A cell that starts with one of these is a formula to a spreadsheet program (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +63,12 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 # A cell's value: what a Column of each Kind takes (None is an empty cell).
 Value = str | Promise | int | float | Decimal | datetime.date | datetime.datetime | None
+
+
+def choice_labels(choices: type[Choices]) -> dict[str, str]:
+    """Each code's label in the current language, capitalised, for an export's cells: looked up
+    once for the whole file (``get_FOO_display`` builds its table of choices on every call)."""
+    return {str(value): capfirst(str(label)) for value, label in choices.choices}
 
 
 def csv_safe(value: Any) -> Any:

@@ -114,15 +114,26 @@ def _round1(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-@dataclass
-class GroupRate:
+class _OfAGroup:
+    """A figure or a respondent of one respondent group, named by the group."""
+
     group: str
-    invited: int
-    submitted: int
 
     @property
     def label(self) -> str:
         return group_label(self.group)
+
+
+def _groups_asked(question: Question) -> list[str]:
+    """The respondent groups the question asks, in GROUPS order."""
+    return [group for group in GROUPS if question.asks(group)]
+
+
+@dataclass
+class GroupRate(_OfAGroup):
+    group: str
+    invited: int
+    submitted: int
 
     @property
     def rate(self) -> float:
@@ -130,17 +141,13 @@ class GroupRate:
 
 
 @dataclass
-class GroupScore:
+class GroupScore(_OfAGroup):
     """One respondent group's answers to one 1–5 question."""
 
     group: str
     distribution: dict[str, int]
     n: int
     mean: float | None
-
-    @property
-    def label(self) -> str:
-        return group_label(self.group)
 
     @property
     def mean_text(self) -> str:
@@ -336,17 +343,13 @@ class TextSection:
 
 
 @dataclass
-class RespondentEntry:
+class RespondentEntry(_OfAGroup):
     """One organisation or municipal unit asked to report, and whether it did: the method
     section names them (council members are counted, not named)."""
 
     group: str
     name: str
     submitted: bool
-
-    @property
-    def label(self) -> str:
-        return group_label(self.group)
 
 
 @dataclass
@@ -549,9 +552,7 @@ def _score(
 ) -> ScoreSummary:
     distribution, values = _distribution([a for _r, a in answers])
     groups = []
-    for group in GROUPS:
-        if not question.asks(group):
-            continue
+    for group in _groups_asked(question):
         group_distribution, group_values = _distribution(
             [a for r, a in answers if r.group == group]
         )
@@ -589,9 +590,7 @@ def _count(
 ) -> CountSummary:
     numbers = [(r, a.number) for r, a in answers if a.number is not None]
     groups = []
-    for group in GROUPS:
-        if not question.asks(group):
-            continue
+    for group in _groups_asked(question):
         asked = sum(r.group == group for r in reports)
         if asked:
             answered = sum(r.group == group for r, _n in numbers)

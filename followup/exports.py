@@ -14,20 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
-from django.db.models import Choices
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
-from core.exports import Column, Kind, Table, Value
+from core.exports import Column, Kind, Table, Value, choice_labels
 
 from .dashboard import ROW_FIELDS, reports_in_order
 from .models import Answer, Cycle, Question, Report, ReportQuerySet, RespondentGroup
-
-
-def _labels(choices: type[Choices]) -> dict[str, str]:
-    """Each code's label in the current language, capitalised, looked up once for the whole
-    file (``get_FOO_display`` builds its table of choices again on every call)."""
-    return {str(value): capfirst(str(label)) for value, label in choices.choices}
 
 
 def _filename(cycle: Cycle, what: str) -> str:
@@ -62,8 +55,8 @@ def answers_columns() -> list[Column]:
 def answers_rows(cycle: Cycle) -> Iterator[list[Value]]:
     """One row per report and question asked (or answered), in the dashboard's order (by
     respondent group, then respondent's name); three queries."""
-    groups, statuses = _labels(RespondentGroup), _labels(Report.Status)
-    kinds = _labels(Question.AnswerKind)
+    groups, statuses = choice_labels(RespondentGroup), choice_labels(Report.Status)
+    kinds = choice_labels(Question.AnswerKind)
     yes, no = capfirst(_("yes")), capfirst(_("no"))
     reports = reports_in_order(cycle).select_related("organisation", "unit", "council_member")
     questions = list(cycle.questions.all())
@@ -127,7 +120,7 @@ def reports_columns() -> list[Column]:
 def reports_rows(cycle: Cycle, *, not_submitted: bool) -> Iterator[list[Value]]:
     """Every report of the cycle (or those not submitted yet) in the dashboard's order, with
     what the dashboard's rows show (one query)."""
-    groups, statuses = _labels(RespondentGroup), _labels(Report.Status)
+    groups, statuses = choice_labels(RespondentGroup), choice_labels(Report.Status)
     reports = (
         reports_in_order(cycle)
         .select_related("organisation", "unit", "council_member")

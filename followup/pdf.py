@@ -16,7 +16,7 @@ from .compile import (
     compile_evaluation,
     evaluation_from_json,
 )
-from .models import Cycle, Evaluation
+from .models import Cycle, Evaluation, EvaluationApproval
 from .selectors import approvals_of_the_text
 
 SECTIONS = ["summary", "rates", "scores", "free_texts", "counts", "conclusions", "recommendations"]
@@ -58,9 +58,12 @@ def evaluation_charts(compiled: CompiledEvaluation) -> dict:
     }
 
 
-def evaluation_context(cycle: Cycle) -> dict:
+def evaluation_context(cycle: Cycle, *, approvals: list[EvaluationApproval] | None = None) -> dict:
     """What the evaluation's content (templates/followup/includes/evaluation_content.html)
-    needs, for its page and its PDF alike: the compiled figures and their charts."""
+    needs, for its page and its PDF alike: the compiled figures and their charts.
+
+    ``approvals``: the evaluation's approvals with their members, where the caller has read
+    them already (``selectors.approvals_of_the_text`` then does not read them again)."""
     compiled = compiled_for(cycle)
     charts = evaluation_charts(compiled)
     evaluation = getattr(cycle, "evaluation", None)
@@ -71,7 +74,7 @@ def evaluation_context(cycle: Cycle) -> dict:
         "evaluation": evaluation,
         "compiled": compiled,
         "charts": charts,
-        "council_approvals": approvals_of_the_text(evaluation) if evaluation else [],
+        "council_approvals": approvals_of_the_text(evaluation, approvals) if evaluation else [],
     }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 
-from organisations.models import CouncilMembership
+from organisations.models import CouncilMembership, display_name
 
 from .models import Cycle, Evaluation, EvaluationApproval
 
@@ -89,20 +90,26 @@ class CouncilApproval:
     approved_at: object
 
 
-def approvals_of_the_text(evaluation: Evaluation) -> list[CouncilApproval]:
+def approvals_of_the_text(
+    evaluation: Evaluation, approvals: Iterable[EvaluationApproval] | None = None
+) -> list[CouncilApproval]:
     """Who approved the evaluation's current revision (the published one, once published),
-    with the side of the council they sit for, in the order they approved (two queries)."""
-    from organisations.models import display_name
+    with the side of the council they sit for, in the order they approved (two queries).
 
-    approvals = list(
-        evaluation.approvals.filter(evaluation_revision=evaluation.revision)
-        .select_related("member")
-        .order_by("approved_at", "pk")
+    ``approvals``: the evaluation's approvals with their members, where the caller has read
+    them already (the review page lists every revision's): those of the current revision are
+    taken from it, and only the members' sides are read (one query)."""
+    if approvals is None:
+        approvals = evaluation.approvals.filter(evaluation_revision=evaluation.revision)
+        approvals = approvals.select_related("member").order_by("approved_at", "pk")
+    current = sorted(
+        (a for a in approvals if a.evaluation_revision == evaluation.revision),
+        key=lambda a: (a.approved_at, a.pk),
     )
     sides = dict(
         CouncilMembership.objects.filter(
             agreement_id=evaluation.cycle.agreement_id,
-            user_id__in=[a.member_id for a in approvals],
+            user_id__in=[a.member_id for a in current],
         ).values_list("user_id", "side")
     )
     return [
@@ -113,5 +120,5 @@ def approvals_of_the_text(evaluation: Evaluation) -> list[CouncilApproval]:
             else "",
             approved_at=a.approved_at,
         )
-        for a in approvals
+        for a in current
     ]

@@ -18,11 +18,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import number_format
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from docx import Document
@@ -34,6 +35,7 @@ from docx.table import Table
 from .compile import CompiledEvaluation, ScoreSection, ScoreSummary
 from .models import Cycle, Evaluation
 from .pdf import compiled_for
+from .selectors import CouncilApproval, approvals_of_the_text
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGE = "sv-SE"
@@ -48,6 +50,7 @@ class WordParts:
     cycle: Cycle
     evaluation: Evaluation | None
     compiled: CompiledEvaluation
+    approvals: list[CouncilApproval]
 
 
 # --- Building blocks -----------------------------------------------------------------------------
@@ -85,6 +88,13 @@ def _prose(parts: WordParts, text: str, missing: str) -> None:
                 buffer.append(line)
         if buffer:
             _paragraph(parts, " ".join(buffer))
+
+
+def _fact(parts: WordParts, label: str, value: str) -> None:
+    """One term of the page's list of facts (``<dt>``/``<dd>``): "Label: value", the label bold."""
+    paragraph = parts.document.add_paragraph()
+    paragraph.add_run(f"{label}: ").bold = True
+    paragraph.add_run(value)
 
 
 def _mark_header_row(table: Table) -> None:
@@ -143,6 +153,9 @@ def _marker(compiled: CompiledEvaluation) -> str:
 
 
 def _date(value) -> str:
+    """ "3 december 2026"; a moment on its local date, as the page's ``date`` filter shows it."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
     return dateformat.format(value, "j F Y")
 
 
@@ -157,11 +170,16 @@ def title_section(parts: WordParts) -> None:
     _heading(parts, title, 1)
     _paragraph(parts, cycle.agreement.municipality.name)
     _paragraph(parts, f"{_('Agreement')}: {cycle.agreement.title}")
+    evaluation = parts.evaluation
+    if evaluation is not None and evaluation.decision_reference:
+        _paragraph(
+            parts,
+            _("Reference number: %(number)s") % {"number": evaluation.decision_reference},
+        )
     _paragraph(
         parts,
         f"{_('Period')}: {_date(cycle.period_start)} – {_date(cycle.period_end)}",
     )
-    evaluation = parts.evaluation
     if evaluation is not None and evaluation.is_published:
         _paragraph(parts, _("Published %(date)s") % {"date": _date(evaluation.published_at)})
     else:
@@ -181,6 +199,65 @@ def summary_section(parts: WordParts) -> None:
     )
 
 
+def method_section(parts: WordParts) -> None:
+    """The page's "Method": the agreement and its reference numbers, the decision's, the period,
+    how the reports were collected, and per group who reported and who did not."""
+    cycle, evaluation = parts.cycle, parts.evaluation
+    agreement, version = cycle.agreement, cycle.version
+    _heading(parts, _("Method"), 2)
+    text = agreement.title
+    if version.title != agreement.title:
+        text += f", {version.title}"
+    if version.adopted_on:
+        text += " (" + _("adopted %(date)s") % {"date": version.adopted_on_display} + ")"
+    _fact(parts, _("Agreement"), text)
+    if version.reference_numbers:
+        _fact(
+            parts,
+            _("The agreement's reference numbers"),
+            ", ".join(
+                f"{ref['number']} ({ref['note']})" if ref.get("note") else ref["number"]
+                for ref in version.reference_numbers
+            ),
+        )
+    if evaluation is not None and evaluation.decision_reference:
+        _fact(parts, _("Reference number of the decision"), evaluation.decision_reference)
+    _fact(
+        parts,
+        _("Period followed up"),
+        f"{_date(cycle.period_start)} – {_date(cycle.period_end)}",
+    )
+    _fact(
+        parts,
+        _("Reports collected"),
+        f"{_date(cycle.opened_at or cycle.opens_on)} – {_date(cycle.deadline)}",
+    )
+    _paragraph(
+        parts,
+        _(
+            "Every signatory organisation, the municipality's boards, administrations and "
+            "companies concerned and, where the cycle asked them, the council's members were "
+            "asked by e-mail to report in the portal, with a reminder to those who had not "
+            "submitted before the deadline. Each group answered the questions meant for it: "
+            "assessments on a scale from 1 to 5, numbers and free text. The figures below are "
+            "compiled from the submitted reports only; a report not submitted by the deadline "
+            "is not counted."
+        ),
+    )
+    for label, reported, missing, asked in parts.compiled.respondent_groups:
+        _heading(parts, capfirst(label), 3)
+        names = ", ".join(entry.name for entry in reported) or "–"
+        counted = ngettext(
+            "%(counter)s of %(asked)s reported:",
+            "%(counter)s of %(asked)s reported:",
+            len(reported),
+        ) % {"counter": len(reported), "asked": asked}
+        _paragraph(parts, f"{counted} {names}.")
+        if missing:
+            names = ", ".join(entry.name for entry in missing)
+            _paragraph(parts, f"{_('Did not report:')} {names}.")
+
+
 def rates_section(parts: WordParts) -> None:
     _heading(parts, _("Response rates"), 2)
     rates = parts.compiled.rates
@@ -193,7 +270,7 @@ def rates_section(parts: WordParts) -> None:
         [_("Respondents"), _("Asked"), _("Submitted"), _("Response rate")],
         [
             [
-                rate.label[:1].upper() + rate.label[1:],
+                capfirst(rate.label),
                 str(rate.invited),
                 str(rate.submitted),
                 f"{number_format(rate.rate)} %",
@@ -214,7 +291,7 @@ def _parties_table(parts: WordParts, section: ScoreSection) -> None:
     where both parties were asked, their difference with the marker in words."""
     compiled = parts.compiled
     headers = [_("Question")]
-    headers += [label[:1].upper() + label[1:] for label in section.group_labels]
+    headers += [capfirst(label) for label in section.group_labels]
     headers += [_("All respondents"), _("Change")]
     if section.compares_sides:
         headers.append(_("Difference between the parties"))
@@ -414,17 +491,41 @@ def recommendations_section(parts: WordParts) -> None:
     )
 
 
-# The document's sections, in order, as the page and the PDF have them. A new section (the
-# method, the council's approval) is a function taking WordParts, listed here where it belongs.
+def approval_section(parts: WordParts) -> None:
+    """The page's "The council's approval": who approved the text as it stands, and when."""
+    _heading(parts, _("The council's approval"), 2)
+    if not parts.approvals:
+        _note(parts, _("No member of the council has approved this version of the text yet."))
+        return
+    evaluation = parts.evaluation
+    if evaluation is not None and evaluation.published_at:
+        intro = _(
+            "The council approved this text, and it was published on %(date)s. Approved by:"
+        ) % {"date": _date(evaluation.published_at)}
+    else:
+        intro = _("This version of the text has been approved by:")
+    _paragraph(parts, intro)
+    for approval in parts.approvals:
+        text = approval.name
+        if approval.side:
+            text += ", " + _("for %(side)s") % {"side": approval.side}
+        _paragraph(parts, f"{text}, {_date(approval.approved_at)}", style="List Bullet")
+
+
+# The document's sections, in order, as the page and the PDF have them
+# (templates/followup/includes/evaluation_content.html). A new section is a function taking
+# WordParts, listed here where it belongs.
 SECTIONS: list[Callable[[WordParts], None]] = [
     title_section,
     summary_section,
+    method_section,
     rates_section,
     scores_section,
     texts_section,
     counts_section,
     conclusions_section,
     recommendations_section,
+    approval_section,
 ]
 
 
@@ -451,11 +552,13 @@ def evaluation_docx(cycle: Cycle) -> bytes:
     """The evaluation of ``cycle`` as .docx bytes, in Swedish whoever asks (as the PDF is)."""
     with translation.override("sv"):
         document = Document()
+        evaluation = getattr(cycle, "evaluation", None)
         parts = WordParts(
             document=document,
             cycle=cycle,
-            evaluation=getattr(cycle, "evaluation", None),
+            evaluation=evaluation,
             compiled=compiled_for(cycle),
+            approvals=approvals_of_the_text(evaluation) if evaluation is not None else [],
         )
         for section in SECTIONS:
             section(parts)
@@ -468,7 +571,6 @@ def evaluation_docx(cycle: Cycle) -> bytes:
         properties.last_modified_by = str(settings.PORTAL_NAME)
         properties.comments = ""  # the template's "generated by python-docx"
         # The template's own dates are python-docx's; the file's are its evaluation's.
-        evaluation = parts.evaluation
         published = evaluation.published_at if evaluation is not None else None
         properties.created = published or timezone.now()
         properties.modified = published or timezone.now()

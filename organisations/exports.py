@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from core.exports import Column, Kind, Table, Value
+from core.exports import Column, Kind, Table, Value, choice_labels
 
 from .models import Accession, LegalForm, Organisation
 
@@ -90,7 +90,7 @@ def register_columns() -> list[Column]:
 
 def register_rows(organisations: Iterable[Organisation]) -> Iterator[list[Value]]:
     """One row per organisation of the officers' list (its queryset, already filtered)."""
-    legal_forms = {str(value): capfirst(str(label)) for value, label in LegalForm.choices}
+    legal_forms = choice_labels(LegalForm)
     for organisation in organisations:
         status, accession = accession_status(organisation)
         yield [

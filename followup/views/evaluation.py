@@ -59,9 +59,10 @@ def _back(cycle: Cycle):
     return redirect("followup:evaluation", pk=cycle.pk)
 
 
-def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal=None):
-    """The evaluation page as it is in the database now, with any forms the request brought."""
-    cycle = _cycle(pk)
+def _page(request, pk, *, cycle=None, status=200, edit_form=None, comment_form=None, refusal=None):
+    """The evaluation page as it is in the database now, with any forms the request brought
+    (``cycle``: the cycle as the request has just read it, where nothing has changed it)."""
+    cycle = cycle or _cycle(pk)
     evaluation = _evaluation(cycle)
     user = request.user
     is_officer = permissions.can_manage_cycle(user, cycle)
@@ -80,21 +81,24 @@ def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal
             for key, label in SECTION_LABELS.items()
             if by_section[key]
         ]
-        approvals = list(evaluation.approvals.select_related("member").order_by("approved_at"))
+        approvals = list(
+            evaluation.approvals.select_related("member").order_by("approved_at", "pk")
+        )
         for approval in approvals:
             approval.is_current = approval.evaluation_revision == evaluation.revision
             if approval.member_id == user.pk and approval.is_current:
                 my_approval = approval
-        approved = in_review and services.evaluation_is_approved(evaluation)
         if in_review:
             waiting_sides = [
                 str(side.label) for side in services.evaluation_sides_waiting(evaluation)
             ]
+            # A side still to approve is not approved: asked only when no side is waiting.
+            approved = not waiting_sides and services.evaluation_is_approved(evaluation)
     if can_edit and edit_form is None:
         edit_form = EvaluationForm(instance=evaluation, cycle=cycle)
     if is_member and in_review and comment_form is None:
         comment_form = CommentForm()
-    context = evaluation_context(cycle)
+    context = evaluation_context(cycle, approvals=approvals)
     context.update(
         {
             "is_officer": is_officer,
@@ -122,8 +126,9 @@ def _page(request, pk, *, status=200, edit_form=None, comment_form=None, refusal
 @require_safe
 def evaluation(request, pk):
     """The draft (or published) evaluation, with what the user's role can do next."""
-    _require_reader(request, _cycle(pk))
-    return _page(request, pk)
+    cycle = _cycle(pk)
+    _require_reader(request, cycle)
+    return _page(request, pk, cycle=cycle)
 
 
 @mfa_required

@@ -7,6 +7,8 @@ import os
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -22,7 +24,7 @@ from tests.factories import (
     UserFactory,
     with_mfa,
 )
-from tests.followup.worlds import closed_cycle, open_cycle_with_report, publish
+from tests.followup.worlds import boras_evaluation, closed_cycle, open_cycle_with_report, publish
 from tests.pages import said
 
 pytestmark = pytest.mark.django_db
@@ -532,3 +534,26 @@ def test_a_pdf_write_that_breaks_off_is_failed_removed_and_can_be_made_again(
     body = b"".join(client.get(public_pdf).streaming_content)
     assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
     assert len(list(tmp_path.rglob("*.pdf"))) == 1
+
+
+def test_the_review_page_reads_the_cycle_and_the_approvals_once(
+    client, django_capture_on_commit_callbacks
+):
+    """The page's review list and the content's record of the council's approval come from
+    one read of the approvals; a GET reads its cycle once."""
+    made = boras_evaluation(django_capture_on_commit_callbacks)
+    services.evaluation_send_to_council(cycle=made.cycle, actor=made.officer)
+    services.evaluation_approve(cycle=made.cycle, actor=made.member)
+    client.force_login(with_mfa(made.officer))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url("evaluation", made.cycle))
+    assert response.status_code == 200
+    assert response.context["council_approvals"][0].side == "idéburen sektor"
+    assert [a.member for a in response.context["approvals"]] == [made.member]
+    tables = [
+        query["sql"].split(" FROM ")[1].split()[0]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and " FROM " in query["sql"]
+    ]
+    assert tables.count('"followup_evaluationapproval"') == 1
+    assert tables.count('"followup_cycle"') == 2  # this cycle, and the previous one compared

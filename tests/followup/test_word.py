@@ -9,10 +9,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, timezone
 from docx import Document
 from docx.oxml.ns import qn
 
 from agreements.models import Agreement
+from followup import services
 from followup.word import CONTENT_TYPE, SECTIONS, evaluation_docx
 from tests.factories import CouncilMembershipFactory, UserFactory, with_mfa
 from tests.followup.worlds import (
@@ -74,12 +76,14 @@ def test_headings_are_word_headings_in_the_pages_order(boras):
     level_2 = [text for style, text in found if style == "Heading 2"]
     assert level_2 == [
         "Sammanfattning",
+        "Metod",
         "Svarsfrekvens",
         "Självskattningar (1–5)",
         "Vad de svarande skrev",
         "Siffror för perioden",
         "Slutsatser",
         "Rekommendationer",
+        "Samrådets godkännande",
     ]
     level_3 = [text for style, text in found if style == "Heading 3"]
     assert "Samrådet" in level_3  # the officer's added question's section
@@ -91,8 +95,81 @@ def test_headings_are_word_headings_in_the_pages_order(boras):
 
 def test_sections_are_one_function_each_in_order():
     names = [section.__name__ for section in SECTIONS]
-    assert names[0] == "title_section" and names[-1] == "recommendations_section"
+    assert names[0] == "title_section" and names[-1] == "approval_section"
+    assert names.index("summary_section") < names.index("method_section")
+    assert names.index("method_section") < names.index("rates_section")
     assert names.index("rates_section") < names.index("scores_section")
+
+
+def paragraphs_under(document, heading):
+    """The texts of the paragraphs after the level 2 heading ``heading``, up to the next one."""
+    found, inside = [], False
+    for paragraph in document.paragraphs:
+        if paragraph.style.name == "Heading 2":
+            inside = paragraph.text == heading
+        elif inside:
+            found.append(paragraph.text)
+    return found
+
+
+def test_the_method_names_who_reported_as_the_page_does(boras):
+    evaluation = boras.cycle.evaluation
+    evaluation.decision_reference = "KS 2026/117"
+    evaluation.save(update_fields=["decision_reference"])
+    version = boras.cycle.version
+    version.reference_numbers = [{"number": "KS 17/53", "note": "antagen"}, {"number": "KS 18/2"}]
+    version.save(update_fields=["reference_numbers"])
+    document = read(evaluation_docx(boras.cycle))
+    method = paragraphs_under(document, "Metod")
+    assert "Överenskommelsens diarienummer: KS 17/53 (antagen), KS 18/2" in method
+    assert "Beslutets diarienummer: KS 2026/117" in method
+    assert "Diarienummer: KS 2026/117" in [p.text for p in document.paragraphs]  # the cover
+    assert any(p.startswith("Period som följs upp: 1 januari 2024 – ") for p in method)
+    assert any(p.startswith("Rapporterna samlades in: ") for p in method)
+    assert any(p.startswith("Alla organisationer som undertecknat") for p in method)
+    # Each group under its own heading, as the page: who reported and who did not.
+    assert "Organisationer som har undertecknat" in method
+    assert "2 av 2 rapporterade: Föreningen Alfa, Föreningen Beta." in method
+    assert "Nämnder, förvaltningar och bolag" in method
+    assert "2 av 3 rapporterade: Fritidsnämnden, Kulturnämnden." in method
+    assert "Rapporterade inte: Tekniska nämnden." in method
+    # The method's counts are the response rates' counts.
+    (rates,) = table_after(document, "Begärda och inskickade rapporter")
+    assert [c.text for c in rates.rows[2].cells][:3] == [
+        "Nämnder, förvaltningar och bolag",
+        "3",
+        "2",
+    ]
+
+
+def test_the_councils_approval_names_who_approved_the_text(
+    boras, django_capture_on_commit_callbacks
+):
+    document = read(evaluation_docx(boras.cycle))
+    assert paragraphs_under(document, "Samrådets godkännande") == [
+        "Ingen ledamot i samrådet har godkänt den här versionen av texten än."
+    ]
+    services.evaluation_send_to_council(cycle=boras.cycle, actor=boras.officer)
+    services.evaluation_approve(cycle=boras.cycle, actor=boras.member)
+    boras.cycle.refresh_from_db()
+    approval = boras.cycle.evaluation.approvals.get()
+    approved_on = formats.date_format(timezone.localtime(approval.approved_at), "j F Y")
+    member = boras.member.get_full_name()
+    assert paragraphs_under(read(evaluation_docx(boras.cycle)), "Samrådets godkännande") == [
+        "Den här versionen av texten har godkänts av:",
+        f"{member}, för idéburen sektor, {approved_on}",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evaluation_publish(cycle=boras.cycle, actor=boras.officer)
+    boras.cycle.refresh_from_db()
+    published_on = formats.date_format(
+        timezone.localtime(boras.cycle.evaluation.published_at), "j F Y"
+    )
+    found = paragraphs_under(read(evaluation_docx(boras.cycle)), "Samrådets godkännande")
+    assert found[0] == (
+        f"Samrådet godkände den här texten, och den publicerades den {published_on}. Godkänd av:"
+    )
+    assert found[1:] == [f"{member}, för idéburen sektor, {approved_on}"]
 
 
 def parties_table(document, question):
@@ -162,10 +239,13 @@ def test_added_question_compares_three_groups_and_counts_have_their_base(boras):
 
 
 def test_free_text_is_anonymised_as_the_cycle_says(boras):
-    text = "\n".join(p.text for p in read(evaluation_docx(boras.cycle)).paragraphs)
+    document = read(evaluation_docx(boras.cycle))
+    text = "\n".join(p.text for p in document.paragraphs)
     assert "Vi blev inbjudna för sent." in text
     assert "Referensgrupper tidigt i processen." in text
-    assert "Föreningen Alfa" not in text and "Kulturnämnden" not in text
+    # The method names who reported (as the page does); the answers do not say who wrote them.
+    free_text = "\n".join(paragraphs_under(document, "Vad de svarande skrev"))
+    assert "Föreningen Alfa" not in free_text and "Kulturnämnden" not in free_text
     assert "Kommentar: Vi blev inbjudna för sent. – en organisation som har undertecknat" in text
     assert "Stormötet (4)" in text  # four spellings merged
 
