@@ -83,7 +83,7 @@ def test_headings_are_word_headings_in_the_pages_order(boras):
         "Siffror för perioden",
         "Slutsatser",
         "Rekommendationer",
-        "Samrådets godkännande",
+        "Samverkansrådets godkännande",
     ]
     level_3 = [text for style, text in found if style == "Heading 3"]
     assert "Samrådet" in level_3  # the officer's added question's section
@@ -146,8 +146,8 @@ def test_the_councils_approval_names_who_approved_the_text(
     boras, django_capture_on_commit_callbacks
 ):
     document = read(evaluation_docx(boras.cycle))
-    assert paragraphs_under(document, "Samrådets godkännande") == [
-        "Ingen ledamot i samrådet har godkänt den här versionen av texten än."
+    assert paragraphs_under(document, "Samverkansrådets godkännande") == [
+        "Ingen ledamot i samverkansrådet har godkänt den här versionen av texten än."
     ]
     services.evaluation_send_to_council(cycle=boras.cycle, actor=boras.officer)
     services.evaluation_approve(cycle=boras.cycle, actor=boras.member)
@@ -155,7 +155,7 @@ def test_the_councils_approval_names_who_approved_the_text(
     approval = boras.cycle.evaluation.approvals.get()
     approved_on = formats.date_format(timezone.localtime(approval.approved_at), "j F Y")
     member = boras.member.get_full_name()
-    assert paragraphs_under(read(evaluation_docx(boras.cycle)), "Samrådets godkännande") == [
+    assert paragraphs_under(read(evaluation_docx(boras.cycle)), "Samverkansrådets godkännande") == [
         "Den här versionen av texten har godkänts av:",
         f"{member}, för idéburen sektor, {approved_on}",
     ]
@@ -165,9 +165,9 @@ def test_the_councils_approval_names_who_approved_the_text(
     published_on = formats.date_format(
         timezone.localtime(boras.cycle.evaluation.published_at), "j F Y"
     )
-    found = paragraphs_under(read(evaluation_docx(boras.cycle)), "Samrådets godkännande")
+    found = paragraphs_under(read(evaluation_docx(boras.cycle)), "Samverkansrådets godkännande")
     assert found[0] == (
-        f"Samrådet godkände den här texten, och den publicerades den {published_on}. Godkänd av:"
+        f"Samverkansrådet godkände den här texten, och den publicerades den {published_on}. Godkänd av:"
     )
     assert found[1:] == [f"{member}, för idéburen sektor, {approved_on}"]
 
