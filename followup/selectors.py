@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -86,8 +87,21 @@ class CouncilApproval:
     """A member's approval of the text as it stands, for the evaluation's record of it."""
 
     name: str
-    side: str
-    approved_at: object
+    side_code: str  # CouncilMembership.Side, or "" if they no longer sit on the council
+    approved_at: datetime.datetime
+
+    @property
+    def side(self) -> str:
+        """The side's name in the reader's language."""
+        return str(CouncilMembership.Side(self.side_code).label) if self.side_code else ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"name": self.name, "side": self.side_code, "approved": self.approved_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> CouncilApproval:
+        approved = datetime.datetime.fromisoformat(data["approved"])
+        return cls(name=data["name"], side_code=data["side"], approved_at=approved)
 
 
 def approvals_of_the_text(
@@ -98,7 +112,14 @@ def approvals_of_the_text(
 
     ``approvals``: the evaluation's approvals with their members, where the caller has read
     them already (the review page lists every revision's): those of the current revision are
-    taken from it, and only the members' sides are read (one query)."""
+    taken from it, and only the members' sides are read (one query).
+
+    A published evaluation's record is the one frozen when it was published (no query): a
+    member who later leaves the council or deletes their account stays named as they approved,
+    as on the PDF made that day."""
+    frozen = (evaluation.frozen_data or {}).get("approvals")
+    if frozen is not None:
+        return [CouncilApproval.from_json(item) for item in frozen]
     if approvals is None:
         approvals = evaluation.approvals.filter(evaluation_revision=evaluation.revision)
         approvals = approvals.select_related("member").order_by("approved_at", "pk")
@@ -115,9 +136,7 @@ def approvals_of_the_text(
     return [
         CouncilApproval(
             name=display_name(a.member),
-            side=str(CouncilMembership.Side(sides[a.member_id]).label)
-            if a.member_id in sides
-            else "",
+            side_code=sides.get(a.member_id, ""),
             approved_at=a.approved_at,
         )
         for a in current

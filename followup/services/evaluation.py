@@ -21,6 +21,7 @@ from organisations.models import CouncilMembership
 
 from .. import permissions
 from ..models import Cycle, CycleEvent, Evaluation, EvaluationApproval, EvaluationComment
+from ..selectors import approvals_of_the_text
 from . import history, review_mail
 from .messages import (
     EVALUATION_NOT_IN_REVIEW,
@@ -241,7 +242,9 @@ def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
     evaluation = _evaluation_for_change(cycle)
     if not evaluation_is_approved(evaluation):
         raise ActionRefused(NOT_APPROVED)
-    evaluation.frozen_data = compile_evaluation(cycle).as_json()
+    # The figures and the council's approvals as they stand now: the record the board reads.
+    approvals = [approval.as_json() for approval in approvals_of_the_text(evaluation)]
+    evaluation.frozen_data = {**compile_evaluation(cycle).as_json(), "approvals": approvals}
     evaluation.published_at = timezone.now()
     evaluation.published_by = actor
     evaluation.pdf_status = Evaluation.PdfStatus.QUEUED

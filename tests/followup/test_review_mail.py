@@ -136,3 +136,25 @@ def test_a_refused_step_sends_nothing(in_review, officer):
 def test_invitations_and_reminders_speak_to_the_respondent(in_review):
     (invitation,) = _mails("invitation")
     assert "du rapporterar för " + in_review.rep.organisation.name in invitation.body
+
+
+def test_the_published_record_of_approvals_stays_as_it_was_approved(
+    in_review, council, officer, django_capture_on_commit_callbacks
+):
+    """A member who leaves the council, or deletes their account, after publication is still
+    named, for their side, on the published evaluation as on its PDF."""
+    from followup.selectors import approvals_of_the_text
+
+    services.evaluation_approve(cycle=in_review, actor=council["civil"])
+    services.evaluation_approve(cycle=in_review, actor=council["municipal"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evaluation_publish(cycle=in_review, actor=officer)
+    in_review.evaluation.refresh_from_db()
+    before = [(a.name, a.side, a.approved_at) for a in approvals_of_the_text(in_review.evaluation)]
+    assert ("Cilla Civil", "idéburen sektor") in [(n, s) for n, s, _at in before]
+
+    CouncilMembership.objects.filter(user=council["civil"]).delete()
+    council["civil"].first_name = "Raderad"
+    council["civil"].save()
+    after = [(a.name, a.side, a.approved_at) for a in approvals_of_the_text(in_review.evaluation)]
+    assert after == before

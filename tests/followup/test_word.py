@@ -167,7 +167,8 @@ def test_the_councils_approval_names_who_approved_the_text(
     )
     found = paragraphs_under(read(evaluation_docx(boras.cycle)), "Samverkansrådets godkännande")
     assert found[0] == (
-        f"Samverkansrådet godkände den här texten, och den publicerades den {published_on}. Godkänd av:"
+        "Samverkansrådet godkände den här texten, och den publicerades den "
+        f"{published_on}. Godkänd av:"
     )
     assert found[1:] == [f"{member}, för idéburen sektor, {approved_on}"]
 
