@@ -375,6 +375,10 @@ class CycleEvent(models.Model):
             }
         if self.kind == kinds.REMINDED:
             count = int(d.get("reminded", 0))
+            if not count:  # the officer's button, with nobody to receive it: nothing was sent
+                return str(_("Did not send a reminder: %(reason)s")) % {
+                    "reason": CycleReminder.Skipped.NO_RECIPIENT.label
+                } + unreached_clause(int(d.get("unreached", 0)))
             if d.get("due_on"):
                 text = ngettext(
                     "Sent the reminder of %(date)s to one respondent",

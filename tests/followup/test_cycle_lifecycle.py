@@ -714,6 +714,24 @@ def test_the_history_tells_each_new_step_in_swedish(open_cycle, officer, world):
     assert "Skickade en påminnelse till 2 svarande; 2 utan mottagare" in described
 
 
+def test_a_reminder_button_that_reached_nobody_is_not_told_as_sent(
+    goteborg, rule, officer, django_capture_on_commit_callbacks
+):
+    AccessionFactory(organisation=OrganisationFactory())  # nobody to receive its mail
+    cycle = services.cycle_create(agreement=goteborg, rule=rule, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open(cycle=cycle, actor=officer)
+        assert services.cycle_send_reminders(cycle=cycle, actor=officer) == 0
+    assert not mail.outbox
+    (event,) = _events(cycle, Kind.REMINDED)
+    assert event.details == {"reminded": 0, "unreached": 1}
+    with translation.override("sv"):
+        assert event.describe() == (
+            "Skickade ingen påminnelse: ingen av dem som inte hade skickat in hade någon "
+            "mottagare; en utan mottagare"
+        )
+
+
 def test_a_closed_cycle_still_names_who_was_never_reached_but_offers_no_recipient_form(
     client_, open_cycle, world, officer
 ):
