@@ -150,6 +150,9 @@ def cycle_send_reminders(*, cycle: Cycle, actor: Actor | None = None) -> int:
         return 0
     cycle_send_invitations(cycle=cycle)  # whoever got a recipient since is invited instead
     with transaction.atomic():
+        # One reminding run of a cycle at a time: the schedule's, taken after this one, sees
+        # who this one reminded (and passes them over).
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         mailed = _remind(cycle)
         if mailed.sent or mailed.unreached:
             history.record(
@@ -201,10 +204,12 @@ def cycle_send_due_reminders(*, cycle: Cycle, today: datetime.date | None = None
     # transactions), so that a reminder never comes before an invitation.
     cycle_send_invitations(cycle=cycle, today=today)
     with transaction.atomic():
+        # The cycle first, then its reminder, in the order every step takes them; one
+        # reminding run of a cycle at a time (the officer's button takes the same lock).
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         reminder = CycleReminder.objects.select_for_update().get(pk=latest.pk)
         if reminder.status != CycleReminder.Status.PLANNED:
             return 0  # another run took it meanwhile
-        cycle = Cycle.objects.get(pk=cycle.pk)
         mailed = _remind(cycle, not_reminded_on=today)
         reminder.reminded, reminder.unreached = mailed.sent, mailed.unreached
         reminder.done_at = timezone.now()
