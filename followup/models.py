@@ -167,6 +167,10 @@ class CycleReminder(models.Model):
         CLOSED = "closed", _("the cycle closed before its day")
         NOBODY = "nobody", _("every respondent had submitted")
         NO_RECIPIENT = "no_recipient", _("nobody who had not submitted had anyone to receive it")
+        REMINDED_TODAY = (
+            "reminded_today",
+            _("everyone it was for had already been reminded that day"),
+        )
 
     cycle = models.ForeignKey(
         Cycle, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("cycle")
@@ -371,6 +375,10 @@ class CycleEvent(models.Model):
             }
         if self.kind == kinds.REMINDED:
             count = int(d.get("reminded", 0))
+            if not count:  # the officer's button, with nobody to receive it: nothing was sent
+                return str(_("Did not send a reminder: %(reason)s")) % {
+                    "reason": CycleReminder.Skipped.NO_RECIPIENT.label
+                } + unreached_clause(int(d.get("unreached", 0)))
             if d.get("due_on"):
                 text = ngettext(
                     "Sent the reminder of %(date)s to one respondent",
@@ -529,6 +537,14 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def not_invited(self) -> ReportQuerySet:
         """Never invited: the respondent had nobody to receive the invitation (so far)."""
         return self.filter(invited_at__isnull=True)
+
+    def reminded_on(self, day: datetime.date) -> ReportQuerySet:
+        """Reminded on this (local) day already: a respondent is reminded at most once a day,
+        whether by the schedule or by the officer's button."""
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        return self.filter(
+            last_reminded_at__gte=start, last_reminded_at__lt=start + datetime.timedelta(days=1)
+        )
 
     def fileable_by(self, user: AbstractBaseUser | AnonymousUser) -> ReportQuerySet:
         """The reports a user may fill in: their organisations' (as a current representative),

@@ -171,6 +171,17 @@ def addresses(cycle: Cycle, reports: QuerySet[Report] | Iterable[Report]) -> dic
     return {key: sorted(set(emails)) for key, emails in found.items()}
 
 
+def council_addresses(
+    cycle: Cycle, *, members: Iterable[int] | QuerySet | None = None
+) -> list[str]:
+    """The addresses of the agreement's council members (only ``members``, user keys or a
+    subquery of them, if given): the review's and the publication's mail, one query."""
+    memberships = asked_council(cycle).filter(_REACHABLE)
+    if members is not None:
+        memberships = memberships.filter(user_id__in=members)
+    return sorted(set(memberships.values_list("user__email", flat=True)))
+
+
 def report_recipients(report: Report) -> list[str]:
     """Who receives one report's mail: its organisation's representatives, its unit's
     officers, or the council member (while a member)."""

@@ -337,17 +337,13 @@ def cycle_schedule(*, cycle: Cycle, actor: Actor) -> Cycle:
         raise ActionRefused(CYCLE_NOT_DRAFT)
     if cycle.opens_on <= today:
         raise ActionRefused(OPENS_NOT_IN_FUTURE % {"date": _day(cycle.opens_on)})
-    cycle.status = Cycle.Status.SCHEDULED
-    cycle.save(update_fields=["status"])
-    history.record(
+    return _set_status(
         cycle,
+        Cycle.Status.SCHEDULED,
         CycleEvent.Kind.SCHEDULED,
         actor,
-        before={"status": Cycle.Status.DRAFT},
-        after={"status": cycle.status},
         opens_on=cycle.opens_on.isoformat(),
     )
-    return cycle
 
 
 @transaction.atomic
@@ -356,15 +352,22 @@ def cycle_unschedule(*, cycle: Cycle, actor: Actor) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.SCHEDULED:
         raise ActionRefused(CYCLE_NOT_SCHEDULED)
-    cycle.status = Cycle.Status.DRAFT
-    cycle.save(update_fields=["status"])
-    history.record(
+    return _set_status(
         cycle,
+        Cycle.Status.DRAFT,
         CycleEvent.Kind.UNSCHEDULED,
         actor,
-        before={"status": Cycle.Status.SCHEDULED},
-        after={"status": cycle.status},
         opens_on=cycle.opens_on.isoformat(),
+    )
+
+
+def _set_status(cycle: Cycle, status: str, kind: str, actor: Actor, **details: Any) -> Cycle:
+    """Move an unopened cycle (locked by the caller) to ``status``, recorded as ``kind``."""
+    before = cycle.status
+    cycle.status = status
+    cycle.save(update_fields=["status"])
+    history.record(
+        cycle, kind, actor, before={"status": before}, after={"status": status}, **details
     )
     return cycle
 
@@ -561,14 +564,4 @@ def cycle_delete(*, cycle: Cycle, actor: Actor) -> Cycle:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not cycle.is_unopened or cycle.reports.exists():
         raise ActionRefused(CYCLE_NOT_DELETABLE)
-    before = cycle.status
-    cycle.status = Cycle.Status.DELETED
-    cycle.save(update_fields=["status"])
-    history.record(
-        cycle,
-        CycleEvent.Kind.DELETED,
-        actor,
-        before={"status": before},
-        after={"status": cycle.status},
-    )
-    return cycle
+    return _set_status(cycle, Cycle.Status.DELETED, CycleEvent.Kind.DELETED, actor)

@@ -36,6 +36,7 @@ class Mailed:
 
     sent: int = 0
     unreached: int = 0
+    recent: int = 0  # reminded earlier the same day (by the officer's button)
 
 
 def _mail_report(
@@ -112,26 +113,33 @@ def report_invite(*, report: Report, to: list[str]) -> bool:
 # --- Reminders ------------------------------------------------------------------------------
 
 
-def _remind(cycle: Cycle) -> Mailed:
+def _remind(cycle: Cycle, *, not_reminded_on: datetime.date | None = None) -> Mailed:
     """Remind every invited respondent who has not submitted (inside the caller's transaction).
 
     A respondent never invited had nobody to receive the invitation (the invitations are sent
     first): it is counted as without a recipient, and so is an invited one that has nobody now.
+    With ``not_reminded_on`` (the schedule's day), a respondent already reminded that day (the
+    officer pressed "Send a reminder now" that morning) is not reminded again: it is counted as
+    ``recent``.
     """
     waiting = cycle.reports.not_submitted()
     found = recipients.addresses(cycle, waiting)
+    already: set[int] = set()
+    if not_reminded_on is not None:
+        already = set(waiting.reminded_on(not_reminded_on).values_list("pk", flat=True))
     now = timezone.now()
     reminded: list[int] = []
-    unreached = 0
+    unreached = recent = 0
     for report in _reports(waiting):
         to = found.get(recipients.respondent_key(report), [])
         if report.invited_at is None or not to:
             unreached += 1
-            continue
-        if _mail_report(report, cycle, to, "followup/email/reminder"):
+        elif report.pk in already:
+            recent += 1
+        elif _mail_report(report, cycle, to, "followup/email/reminder"):
             reminded.append(report.pk)
     Report.objects.filter(pk__in=reminded).update(last_reminded_at=now)
-    return Mailed(sent=len(reminded), unreached=unreached)
+    return Mailed(sent=len(reminded), unreached=unreached, recent=recent)
 
 
 def cycle_send_reminders(*, cycle: Cycle, actor: Actor | None = None) -> int:
@@ -142,6 +150,9 @@ def cycle_send_reminders(*, cycle: Cycle, actor: Actor | None = None) -> int:
         return 0
     cycle_send_invitations(cycle=cycle)  # whoever got a recipient since is invited instead
     with transaction.atomic():
+        # One reminding run of a cycle at a time: the schedule's, taken after this one, sees
+        # who this one reminded (and passes them over).
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         mailed = _remind(cycle)
         if mailed.sent or mailed.unreached:
             history.record(
@@ -193,11 +204,13 @@ def cycle_send_due_reminders(*, cycle: Cycle, today: datetime.date | None = None
     # transactions), so that a reminder never comes before an invitation.
     cycle_send_invitations(cycle=cycle, today=today)
     with transaction.atomic():
+        # The cycle first, then its reminder, in the order every step takes them; one
+        # reminding run of a cycle at a time (the officer's button takes the same lock).
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         reminder = CycleReminder.objects.select_for_update().get(pk=latest.pk)
         if reminder.status != CycleReminder.Status.PLANNED:
             return 0  # another run took it meanwhile
-        cycle = Cycle.objects.get(pk=cycle.pk)
-        mailed = _remind(cycle)
+        mailed = _remind(cycle, not_reminded_on=today)
         reminder.reminded, reminder.unreached = mailed.sent, mailed.unreached
         reminder.done_at = timezone.now()
         due_on = reminder.due_on(cycle.deadline).isoformat()
@@ -214,11 +227,12 @@ def cycle_send_due_reminders(*, cycle: Cycle, today: datetime.date | None = None
                 unreached=mailed.unreached,
             )
         else:
-            why = (
-                CycleReminder.Skipped.NO_RECIPIENT
-                if mailed.unreached
-                else CycleReminder.Skipped.NOBODY
-            )
+            if mailed.recent:
+                why = CycleReminder.Skipped.REMINDED_TODAY
+            elif mailed.unreached:
+                why = CycleReminder.Skipped.NO_RECIPIENT
+            else:
+                why = CycleReminder.Skipped.NOBODY
             _skip(cycle, reminder, why, reminder.done_at)
     return mailed.sent
 

@@ -23,11 +23,11 @@ from django.urls import reverse
 
 from core.mail import send_templated_mail, site_url
 from core.types import Actor
-from organisations.models import CouncilMembership, is_deleted_account
+from organisations.models import CouncilMembership
 from organisations.notifications import officers_to_tell
 
+from .. import recipients
 from ..models import Cycle, Evaluation, EvaluationComment
-from .notifications import report_recipients
 
 
 def _each(addresses: Iterable[str], template: str, context: dict[str, Any]) -> int:
@@ -36,13 +36,6 @@ def _each(addresses: Iterable[str], template: str, context: dict[str, Any]) -> i
     for _key, address in sorted(distinct.items()):
         send_templated_mail(to=[address], template=f"followup/email/{template}", context=context)
     return len(distinct)
-
-
-def _members(cycle: Cycle) -> list[Actor]:
-    memberships = CouncilMembership.objects.filter(
-        agreement_id=cycle.agreement_id, user__is_active=True
-    ).select_related("user")
-    return [m.user for m in memberships if not is_deleted_account(m.user)]
 
 
 def _officer_addresses(cycle: Cycle, *, besides: Actor | None = None) -> list[str]:
@@ -57,7 +50,7 @@ def _evaluation_url(cycle: Cycle) -> str:
 def council_asked_to_review(*, cycle: Cycle) -> int:
     """The draft is before the council: each member is asked, by an e-mail of their own."""
     context = {"cycle": cycle, "url": _evaluation_url(cycle)}
-    return _each((m.email for m in _members(cycle)), "review", context)
+    return _each(recipients.council_addresses(cycle), "review", context)
 
 
 def officers_told_of_comment(*, cycle: Cycle, comment: EvaluationComment) -> int:
@@ -85,15 +78,12 @@ def officers_told_of_approval(
 
 
 def members_asked_again(*, cycle: Cycle, evaluation: Evaluation) -> int:
-    """The text changed after these members approved it: they are asked to approve it again."""
-    lapsed = (
-        evaluation.approvals.exclude(evaluation_revision=evaluation.revision)
-        .filter(member__is_active=True)
-        .select_related("member")
-    )
-    members = [a.member for a in lapsed if not is_deleted_account(a.member)]
+    """The text changed after these members approved it: they are asked to approve it again
+    (while they are on the council: only a member's approval counts)."""
+    lapsed = evaluation.approvals.exclude(evaluation_revision=evaluation.revision)
+    addresses = recipients.council_addresses(cycle, members=lapsed.values("member_id"))
     context = {"cycle": cycle, "evaluation": evaluation, "url": _evaluation_url(cycle)}
-    return _each((m.email for m in members), "approve_again", context)
+    return _each(addresses, "approve_again", context)
 
 
 def publication_announced(*, cycle: Cycle) -> int:
@@ -104,7 +94,7 @@ def publication_announced(*, cycle: Cycle) -> int:
             kwargs={"slug": cycle.agreement.slug, "pk": cycle.pk},
         )
     )
-    addresses = [m.email for m in _members(cycle)]
-    for report in cycle.reports.select_related("organisation", "unit", "council_member"):
-        addresses.extend(report_recipients(report))
+    addresses = recipients.council_addresses(cycle)
+    for found in recipients.addresses(cycle, cycle.reports.all()).values():
+        addresses.extend(found)
     return _each(addresses, "published", {"cycle": cycle, "url": url})

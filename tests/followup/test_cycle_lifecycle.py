@@ -333,6 +333,43 @@ def test_days_missed_send_only_the_latest_reminder_and_none_after_the_deadline(
     assert (one.status, one.skipped_because) == ("skipped", "deadline_passed")
 
 
+def test_the_schedule_does_not_remind_again_who_the_officer_reminded_that_morning(
+    open_cycle, officer, world, django_capture_on_commit_callbacks
+):
+    """The officer's "Send a reminder now" at 07:30 and the schedule's reminder due the same
+    day: one reminder each, and the scheduled one is "not sent", with the reason."""
+    today = timezone.localdate()
+    services.cycle_set_reminders(
+        cycle=open_cycle, actor=officer, days=[(open_cycle.deadline - today).days]
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.cycle_send_reminders(cycle=open_cycle, actor=officer) == 2
+    assert len(mail.outbox) == 2
+    mail.outbox.clear()
+    _schedule(today, django_capture_on_commit_callbacks)
+    assert not mail.outbox
+    (reminder,) = open_cycle.reminders.all()
+    assert (reminder.status, reminder.skipped_because) == ("skipped", "reminded_today")
+    assert reminder.reminded == 0
+    (event,) = _events(open_cycle, Kind.REMINDER_NOT_SENT)
+    assert event.details["reason"] == "reminded_today"
+
+
+def test_the_schedule_reminds_only_those_not_reminded_on_its_day(
+    open_cycle, world, django_capture_on_commit_callbacks
+):
+    first = open_cycle.deadline - 14 * DAY
+    morning = timezone.make_aware(datetime.datetime.combine(first, datetime.time(7, 30)))
+    Report.objects.filter(cycle=open_cycle, unit=world.board).update(last_reminded_at=morning)
+    mail.outbox.clear()
+    _schedule(first, django_capture_on_commit_callbacks)
+    assert _recipients() == [world.rep.user.email]
+    reminder = open_cycle.reminders.get(days_before=14)
+    assert (reminder.status, reminder.reminded) == ("sent", 1)
+    assert _report(open_cycle, unit=world.board).last_reminded_at == morning
+
+
 def test_a_reminder_with_nobody_to_receive_it_is_not_sent(
     goteborg, rule, officer, django_capture_on_commit_callbacks
 ):
@@ -675,6 +712,24 @@ def test_the_history_tells_each_new_step_in_swedish(open_cycle, officer, world):
         described = [e.describe() for e in _events(open_cycle)]
     assert "Skickade inbjudan till 2 svarande; 2 utan mottagare" in described
     assert "Skickade en påminnelse till 2 svarande; 2 utan mottagare" in described
+
+
+def test_a_reminder_button_that_reached_nobody_is_not_told_as_sent(
+    goteborg, rule, officer, django_capture_on_commit_callbacks
+):
+    AccessionFactory(organisation=OrganisationFactory())  # nobody to receive its mail
+    cycle = services.cycle_create(agreement=goteborg, rule=rule, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open(cycle=cycle, actor=officer)
+        assert services.cycle_send_reminders(cycle=cycle, actor=officer) == 0
+    assert not mail.outbox
+    (event,) = _events(cycle, Kind.REMINDED)
+    assert event.details == {"reminded": 0, "unreached": 1}
+    with translation.override("sv"):
+        assert event.describe() == (
+            "Skickade ingen påminnelse: ingen av dem som inte hade skickat in hade någon "
+            "mottagare; en utan mottagare"
+        )
 
 
 def test_a_closed_cycle_still_names_who_was_never_reached_but_offers_no_recipient_form(

@@ -108,6 +108,16 @@ def test_members_whose_approval_lapsed_are_asked_again_and_only_they(in_review, 
     ]
 
 
+def test_a_member_who_left_the_council_is_not_asked_again(in_review, council, officer):
+    services.evaluation_approve(cycle=in_review, actor=council["civil"])
+    services.evaluation_approve(cycle=in_review, actor=council["municipal"])
+    CouncilMembership.objects.filter(user=council["civil"]).delete()
+    services.evaluation_update(
+        cycle=in_review, actor=officer, summary="Ett bättre år.", conclusions="", recommendations=""
+    )
+    assert _recipients("approve_again") == [[council["municipal"].email]]
+
+
 def test_publication_is_announced_to_the_council_and_every_respondent_once(
     in_review, council, officer, django_capture_on_commit_callbacks
 ):
