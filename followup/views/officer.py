@@ -262,6 +262,10 @@ def _dashboard(
                 request, board.pending, board.awaiting_invitation
             ),
             "pending_count": board.pending_count,
+            # The button names those a reminder reaches, not those nobody can receive it for.
+            "remind_count": _mailable(cycle.reports.not_submitted())
+            if cycle.status == Cycle.Status.OPEN
+            else 0,
             "pending_more": max(0, board.pending_count - len(board.pending)),
             "rates": board.rates,
             "submitted_count": board.submitted_count,

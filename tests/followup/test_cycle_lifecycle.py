@@ -749,3 +749,12 @@ def test_a_deleted_drafts_opening_page_says_it_cannot_change(client_, cycle, off
     response = client_.get(reverse("followup:cycle-open", args=[cycle.pk]))
     assert response.status_code == 409
     assert str(services.CYCLE_NOT_DRAFT) in response.content.decode()
+
+
+def test_the_reminder_button_names_only_those_a_reminder_reaches(open_cycle, client_):
+    """Four have not submitted, two of them with nobody to receive mail: the button offers a
+    reminder to the two it reaches."""
+    assert open_cycle.reports.not_submitted().count() == 4
+    page = client_.get(open_cycle.get_absolute_url()).content.decode()
+    assert "Send a reminder now to 2 respondents" in page
+    assert "Send a reminder now to 4 respondents" not in page
