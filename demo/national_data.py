@@ -39,7 +39,6 @@ from agreements import services as agreement_services
 from agreements.models import Agreement, AgreementVersion, Municipality
 from core.pagecache import public_data_changed
 from demo.texts import NationalTexts, national_texts
-from followup.compile import compile_evaluation
 from followup.models import (
     Answer,
     Cycle,
@@ -49,7 +48,7 @@ from followup.models import (
     Report,
     RespondentGroup,
 )
-from followup.services import questions_from_agreement
+from followup.services import evaluation_record, questions_from_agreement
 from organisations.models import (
     Accession,
     ActivityArea,
@@ -538,17 +537,19 @@ def _generate_evaluation(run: _Run) -> None:
         Answer,
         (_answer(run.rng, report, q, texts) for report in submitted for q in questions),
     )
-    Evaluation.objects.create(
+    evaluation = Evaluation.objects.create(
         cycle=published,
         summary=texts.evaluation_summary,
         conclusions=texts.evaluation_conclusions,
         recommendations=texts.evaluation_recommendations,
         revision=1,
         compiled_at=published.closed_at,
-        frozen_data=compile_evaluation(published).as_json(),
         published_at=published.closed_at + datetime.timedelta(days=30),
         published_by=run.officer,
     )
+    # Frozen as publishing freezes it (figures, approvals, how the reports were collected).
+    evaluation.frozen_data = evaluation_record(cycle=published, evaluation=evaluation)
+    evaluation.save(update_fields=["frozen_data"])
     Cycle.objects.filter(pk=published.pk).update(status=Cycle.Status.PUBLISHED)
     run.clock.lap("evaluation")
     public_data_changed()

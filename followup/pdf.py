@@ -17,7 +17,7 @@ from .compile import (
     evaluation_from_json,
 )
 from .models import Cycle, Evaluation, EvaluationApproval
-from .selectors import approvals_of_the_text
+from .selectors import approvals_of_the_text, collection_of
 
 SECTIONS = ["summary", "rates", "scores", "free_texts", "counts", "conclusions", "recommendations"]
 
@@ -75,6 +75,7 @@ def evaluation_context(cycle: Cycle, *, approvals: list[EvaluationApproval] | No
         "compiled": compiled,
         "charts": charts,
         "council_approvals": approvals_of_the_text(evaluation, approvals) if evaluation else [],
+        "collection": collection_of(cycle),
     }
 
 

@@ -141,3 +141,68 @@ def approvals_of_the_text(
         )
         for a in current
     ]
+
+
+@dataclass
+class Collection:
+    """How a cycle's reports were really collected, for the evaluation's method: from the day it
+    opened to its deadline (or the day it closed, if earlier), the days reminders reached
+    somebody, and how many respondents nobody could be asked for."""
+
+    opened_on: datetime.date
+    until: datetime.date
+    reminded_on: list[datetime.date]
+    never_asked: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "opened_on": self.opened_on.isoformat(),
+            "until": self.until.isoformat(),
+            "reminded_on": [day.isoformat() for day in self.reminded_on],
+            "never_asked": self.never_asked,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Collection:
+        day = datetime.date.fromisoformat
+        return cls(
+            opened_on=day(data["opened_on"]),
+            until=day(data["until"]),
+            reminded_on=[day(d) for d in data["reminded_on"]],
+            never_asked=data["never_asked"],
+        )
+
+    @property
+    def reminded_on_text(self) -> str:
+        """ "17 december 2026, 28 december 2026", in the language active when it is shown."""
+        from django.utils import dateformat
+
+        return ", ".join(dateformat.format(day, "j F Y") for day in self.reminded_on)
+
+
+def collection_of(cycle: Cycle) -> Collection:
+    """Two queries: the cycle's reminders that reached somebody, and its reports never asked;
+    none for a published evaluation, whose account was frozen with its figures."""
+    from django.utils import timezone
+
+    evaluation = getattr(cycle, "evaluation", None)
+    frozen = ((evaluation.frozen_data or {}) if evaluation else {}).get("collection")
+    if frozen is not None:
+        return Collection.from_json(frozen)
+
+    from .models import CycleEvent
+
+    reminded = CycleEvent.objects.filter(cycle=cycle, kind=CycleEvent.Kind.REMINDED)
+    days = sorted(
+        {
+            timezone.localdate(event.created_at)
+            for event in reminded.only("created_at", "details")
+            if (event.details or {}).get("reminded")
+        }
+    )
+    opened = timezone.localdate(cycle.opened_at) if cycle.opened_at else cycle.opens_on
+    until = cycle.deadline
+    if cycle.closed_at and timezone.localdate(cycle.closed_at) < until:
+        until = timezone.localdate(cycle.closed_at)
+    never_asked = cycle.reports.filter(invited_at__isnull=True).count() if cycle.opened_at else 0
+    return Collection(opened_on=opened, until=until, reminded_on=days, never_asked=never_asked)

@@ -35,7 +35,7 @@ from docx.table import Table
 from .compile import CompiledEvaluation, ScoreSection, ScoreSummary
 from .models import Cycle, Evaluation
 from .pdf import compiled_for
-from .selectors import CouncilApproval, approvals_of_the_text
+from .selectors import CouncilApproval, approvals_of_the_text, collection_of
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGE = "sv-SE"
@@ -204,6 +204,7 @@ def method_section(parts: WordParts) -> None:
     how the reports were collected, and per group who reported and who did not."""
     cycle, evaluation = parts.cycle, parts.evaluation
     agreement, version = cycle.agreement, cycle.version
+    collection = collection_of(cycle)
     _heading(parts, _("Method"), 2)
     text = agreement.title
     if version.title != agreement.title:
@@ -230,20 +231,32 @@ def method_section(parts: WordParts) -> None:
     _fact(
         parts,
         _("Reports collected"),
-        f"{_date(cycle.opened_at or cycle.opens_on)} – {_date(cycle.deadline)}",
+        f"{_date(collection.opened_on)} – {_date(collection.until)}",
     )
-    _paragraph(
-        parts,
+    how = [
         _(
             "Every signatory organisation, the municipality's boards, administrations and "
             "companies concerned and, where the cycle asked them, the council's members were "
-            "asked by e-mail to report in the portal, with a reminder to those who had not "
-            "submitted before the deadline. Each group answered the questions meant for it: "
-            "assessments on a scale from 1 to 5, numbers and free text. The figures below are "
-            "compiled from the submitted reports only; a report not submitted by the deadline "
-            "is not counted."
+            "asked by e-mail to report in the portal. Each group answered the questions meant "
+            "for it: assessments on a scale from 1 to 5, numbers and free text. The figures "
+            "below are compiled from the reports submitted while the cycle was open; a report "
+            "not submitted is not counted."
         ),
-    )
+        _("Reminders were sent on %(dates)s to those who had not submitted.")
+        % {"dates": collection.reminded_on_text}
+        if collection.reminded_on
+        else _("No reminder was sent."),
+    ]
+    if collection.never_asked:
+        how.append(
+            ngettext(
+                "One respondent had nobody to receive e-mail and was never asked.",
+                "%(counter)s respondents had nobody to receive e-mail and were never asked.",
+                collection.never_asked,
+            )
+            % {"counter": collection.never_asked}
+        )
+    _paragraph(parts, " ".join(how))
     for label, reported, missing, asked in parts.compiled.respondent_groups:
         _heading(parts, capfirst(label), 3)
         names = ", ".join(entry.name for entry in reported) or "–"

@@ -21,7 +21,7 @@ from organisations.models import CouncilMembership
 
 from .. import permissions
 from ..models import Cycle, CycleEvent, Evaluation, EvaluationApproval, EvaluationComment
-from ..selectors import approvals_of_the_text
+from ..selectors import approvals_of_the_text, collection_of
 from . import history, review_mail
 from .messages import (
     EVALUATION_NOT_IN_REVIEW,
@@ -234,7 +234,6 @@ def evaluation_is_approved(evaluation: Evaluation) -> bool:
 @transaction.atomic
 def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
     """Freeze the evaluation (figures, narrative) and queue its PDF. Nothing changes afterwards."""
-    from ..compile import compile_evaluation
 
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.IN_REVIEW:
@@ -242,9 +241,7 @@ def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
     evaluation = _evaluation_for_change(cycle)
     if not evaluation_is_approved(evaluation):
         raise ActionRefused(NOT_APPROVED)
-    # The figures and the council's approvals as they stand now: the record the board reads.
-    approvals = [approval.as_json() for approval in approvals_of_the_text(evaluation)]
-    evaluation.frozen_data = {**compile_evaluation(cycle).as_json(), "approvals": approvals}
+    evaluation.frozen_data = evaluation_record(cycle=cycle, evaluation=evaluation)
     evaluation.published_at = timezone.now()
     evaluation.published_by = actor
     evaluation.pdf_status = Evaluation.PdfStatus.QUEUED
@@ -265,6 +262,19 @@ def evaluation_publish(*, cycle: Cycle, actor: Actor) -> Evaluation:
     security_log.info("evaluation of cycle %s published by user %s", cycle.pk, actor.pk)
     transaction.on_commit(lambda: evaluation_queue_pdf_task(evaluation.pk))
     return evaluation
+
+
+def evaluation_record(*, cycle: Cycle, evaluation: Evaluation) -> dict:
+    """What a published evaluation keeps, as it stands at publication: its figures, the
+    council's approvals and how the reports were collected (the record the board reads; the
+    page, the PDF and the Word file are rendered from it, never from later data)."""
+    from ..compile import compile_evaluation
+
+    return {
+        **compile_evaluation(cycle).as_json(),
+        "approvals": [approval.as_json() for approval in approvals_of_the_text(evaluation)],
+        "collection": collection_of(cycle).as_json(),
+    }
 
 
 def evaluation_fail_stuck_pdfs() -> list[int]:

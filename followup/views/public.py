@@ -29,7 +29,7 @@ PDF_LABELS = {
     Evaluation.PdfStatus.FAILED: _("The PDF could not be made."),
 }
 # What evaluation_context gives the page's body, besides the cycle, agreement and evaluation.
-EVALUATION_CONTENT_NAMES = ("compiled", "charts", "version", "council_approvals")
+EVALUATION_CONTENT_NAMES = ("compiled", "charts", "version", "council_approvals", "collection")
 PDF_PENDING = (Evaluation.PdfStatus.QUEUED, Evaluation.PdfStatus.RENDERING)
 
 

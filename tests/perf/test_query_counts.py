@@ -39,8 +39,9 @@ MAXIMUM = {
     "published evaluation": 3,
     "officer dashboard": 16,  # sorts the keys first, then fetches the 50 + 50 rows shown
     # The page's own reads (user, roles, the review) and the evaluation compiled live from the
-    # open cycle's reports (six queries however many questions and reports: test_compile.py).
-    "draft evaluation": 15,
+    # open cycle's reports (six queries however many questions and reports: test_compile.py),
+    # and how the reports were collected for its method (two: reminders, those never asked).
+    "draft evaluation": 16,
 }
 
 
