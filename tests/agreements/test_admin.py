@@ -150,3 +150,18 @@ def test_the_admin_is_titled_as_the_portal(client, editor):
     html = client.get("/admin/").content.decode()
     assert "<title>Administration – Lokala överenskommelser om samverkan</title>" in html
     assert "Django-administration" not in html
+
+
+def test_a_list_field_is_edited_without_a_hidden_copy_of_its_initial_value(client, editor):
+    """A field with a callable default (the reference numbers) would carry a hidden copy of its
+    initial value, rendered with the field's aria-describedby (invalid HTML); the admin's page
+    form needs none (core.admin.HistoryAdmin)."""
+    from agreements.models import ActionPlan
+
+    plan = ActionPlan.objects.first()
+    assert plan is not None
+    page = client.get(f"/admin/agreements/actionplan/{plan.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="reference_numbers"' in html
+    assert 'name="initial-reference_numbers"' not in html
