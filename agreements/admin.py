@@ -245,11 +245,11 @@ class AgreementVersionAdmin(SignedTextAdminMixin, ContentAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["status"] if obj is not None else []
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        version = self.get_object(request, unquote(object_id))
-        if version is not None:
-            extra_context = {**(extra_context or {}), "version_parts": self._parts(version)}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The version the page already fetched: no second look-up of it.
+        if obj is not None:
+            context["version_parts"] = self._parts(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _parts(self, version: AgreementVersion) -> list[tuple[str, int, str]]:
         """The version's parts edited on pages of their own (principles, commitments, …): the
