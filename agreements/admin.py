@@ -57,6 +57,9 @@ SIGNED_TEXT_REFUSED = _(
     "Nothing was changed: this version has been signed, so its text cannot be changed in place. "
     "Make a new version instead."
 )
+PRINCIPLES_OF_ANOTHER_VERSION = _(
+    "Tick only principles of the commitment's own version: %(titles)s belong to another one."
+)
 DRAFT_MADE = _("A draft of a new version was made. Edit it, then choose “Publish”.")
 PUBLISHED = _("The new version is in force.")
 
@@ -245,11 +248,11 @@ class AgreementVersionAdmin(SignedTextAdminMixin, ContentAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["status"] if obj is not None else []
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        version = self.get_object(request, unquote(object_id))
-        if version is not None:
-            extra_context = {**(extra_context or {}), "version_parts": self._parts(version)}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The version the page already fetched: no second look-up of it.
+        if obj is not None:
+            context["version_parts"] = self._parts(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _parts(self, version: AgreementVersion) -> list[tuple[str, int, str]]:
         """The version's parts edited on pages of their own (principles, commitments, …): the
@@ -371,8 +374,24 @@ class PrincipleAdmin(VersionContentAdmin):
     formfield_overrides = M2M_AS_CHECKBOXES
 
 
+class CommitmentForm(forms.ModelForm):
+    def clean(self):
+        """A commitment serves principles of its own version only: the add page, which knows
+        no version yet, offers the principles of every version."""
+        super().clean()
+        cleaned = self.cleaned_data
+        version = cleaned.get("version")
+        version_id = version.pk if version is not None else self.instance.version_id
+        others = [p for p in cleaned.get("principles") or () if p.version_id != version_id]
+        if version_id is not None and others:
+            titles = ", ".join(p.title for p in others)
+            self.add_error("principles", PRINCIPLES_OF_ANOTHER_VERSION % {"titles": titles})
+        return cleaned
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(VersionContentAdmin):
+    form = CommitmentForm
     list_display = ["__str__", "party", "version", "order"]
     list_filter = ["version__agreement", "version", "party"]
     search_fields = ["title", "body"]

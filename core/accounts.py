@@ -123,10 +123,10 @@ def account_profile_update(*, user: Actor, first_name: str, last_name: str, lang
     language_preference_set(user=user, language=language)
 
 
-def mail_languages(addresses: Iterable[str], *, fallback: str | None = None) -> dict[str, str]:
+def mail_languages(addresses: Iterable[str]) -> dict[str, str]:
     """The language to write to each address in: its account's choice (Swedish for an account
     that never chose); for an address that belongs to no account (an invitation, an
-    organisation's contact address), ``fallback`` or the sender's active language.
+    organisation's contact address), the sender's active language.
 
     An address belongs to an account when it is the account's address or one of its addresses
     in allauth's list (a new address that waits for its confirmation); letter case is ignored.
@@ -151,7 +151,7 @@ def mail_languages(addresses: Iterable[str], *, fallback: str | None = None) -> 
         .values_list("address", "language_preference__language")
     )
     known.update(rows)
-    stranger = supported_language(fallback) or active_language()
+    stranger = active_language()
     return {
         original: (
             (supported_language(known[address]) or settings.LANGUAGE_CODE)

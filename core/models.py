@@ -53,7 +53,7 @@ class OutgoingMail(models.Model):
     subject = models.CharField(_("subject"), max_length=998)
     body = models.TextField(pgettext_lazy("e-mail", "body"))
     template = models.CharField(_("template"), max_length=200, blank=True)
-    # The language the message was written in: its recipients' (core.accounts.mail_language).
+    # The language the message was written in: its recipients' (core.accounts.mail_languages).
     language = models.CharField(_("language"), max_length=10, blank=True)
     # Sign-in and reset links, confirmation and login codes: the admin never shows such a body,
     # and it is blanked once the message is sent (core/mail.py).

@@ -73,19 +73,23 @@ def _day_between(rng: random.Random, first: datetime.date, last: datetime.date) 
     return first + datetime.timedelta(days=rng.randint(0, (last - first).days))
 
 
+def _spread(rng: random.Random, position: int) -> float:
+    """Where in a span (0 to 1) the organisation at ``position`` in its list lands.
+
+    Organisations next to each other in the list land far apart (the fractional parts of
+    position × the golden ratio fill the span evenly for any number of them), and a little
+    jitter keeps the days from looking planned.
+    """
+    return (position * GOLDEN + rng.uniform(-0.05, 0.05)) % 1.0
+
+
 def _spread_day(
     rng: random.Random, first: datetime.date, last: datetime.date, position: int
 ) -> datetime.date:
-    """A day between ``first`` and ``last`` for the organisation at ``position`` in its list.
-
-    Organisations next to each other in the list land far apart in the span (the fractional
-    parts of position × the golden ratio fill the span evenly for any number of them), and a
-    little jitter keeps the days from looking planned.
-    """
+    """A day between ``first`` and ``last`` for the organisation at ``position`` in its list."""
     if last <= first:
         return first
-    fraction = (position * GOLDEN + rng.uniform(-0.05, 0.05)) % 1.0
-    return first + datetime.timedelta(days=round(fraction * (last - first).days))
+    return first + datetime.timedelta(days=round(_spread(rng, position) * (last - first).days))
 
 
 def _after(day: datetime.date, rng: random.Random, low: int, high: int, *, today) -> datetime.date:
@@ -135,7 +139,7 @@ def accession_dates(
         decided = _at(decided_day, rng, 8, 16)
         left = _day_between(rng, decided_day + datetime.timedelta(days=180), ago(7))
         latest = max(today - datetime.timedelta(days=1), decided_day)
-        withdrawn = _at(min(max(left, decided_day), latest), rng, 9, 21)
+        withdrawn = _at(min(left, latest), rng, 9, 21)  # left: 180 days or more after deciding
     elif state == State.FORUM:  # signed at a dialogue forum, recorded some days after
         years = [
             year
@@ -144,8 +148,8 @@ def accession_dates(
         ]
         signed_day = ago(30)
         if years:
-            fraction = (position * GOLDEN + rng.uniform(-0.05, 0.05)) % 1.0
-            signed_day = _forum_day(years[min(int(fraction * len(years)), len(years) - 1)])
+            index = int(_spread(rng, position) * len(years))
+            signed_day = _forum_day(years[min(index, len(years) - 1)])
         signed = timezone.make_aware(datetime.datetime.combine(signed_day, datetime.time(12)))
         decided = _at(_after(signed_day, rng, 1, 10, today=today), rng, 8, 16)
     elif state == State.PAPER:  # an application by post, recorded when it arrived

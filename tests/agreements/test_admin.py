@@ -150,3 +150,48 @@ def test_the_admin_is_titled_as_the_portal(client, editor):
     html = client.get("/admin/").content.decode()
     assert "<title>Administration – Lokala överenskommelser om samverkan</title>" in html
     assert "Django-administration" not in html
+
+
+def test_a_list_field_is_edited_without_a_hidden_copy_of_its_initial_value(client, editor):
+    """A field with a callable default (the reference numbers) would carry a hidden copy of its
+    initial value, rendered with the field's aria-describedby (invalid HTML); the admin's page
+    form needs none (core.admin.HistoryAdmin)."""
+    from agreements.models import ActionPlan
+
+    plan = ActionPlan.objects.first()
+    assert plan is not None
+    page = client.get(f"/admin/agreements/actionplan/{plan.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="reference_numbers"' in html
+    assert 'name="initial-reference_numbers"' not in html
+
+
+def test_a_commitment_added_with_another_versions_principle_is_refused_and_not_made(client, editor):
+    from agreements.admin import PRINCIPLES_OF_ANOTHER_VERSION
+    from agreements.models import AgreementVersion, Commitment
+    from tests.factories import AgreementVersionFactory, PrincipleFactory
+
+    draft = AgreementVersionFactory(status=AgreementVersion.Status.DRAFT)
+    own = PrincipleFactory(version=draft)
+    foreign = PrincipleFactory(
+        version=AgreementVersionFactory(status=AgreementVersion.Status.DRAFT)
+    )
+    data = {
+        "version": draft.pk,
+        "key": "nytt-atagande",
+        "order": 1,
+        "party": "municipality",
+        "title": "Ett nytt åtagande",
+        "body": "Åtagandets text.",
+        "principles": [own.pk, foreign.pk],
+    }
+    before = Commitment.objects.count()
+    page = client.post("/admin/agreements/commitment/add/", data)
+    assert page.status_code == 200
+    errors = page.context["adminform"].form.errors["principles"]
+    assert errors == [str(PRINCIPLES_OF_ANOTHER_VERSION) % {"titles": foreign.title}]
+    assert Commitment.objects.count() == before
+    data["principles"] = [own.pk]
+    assert client.post("/admin/agreements/commitment/add/", data).status_code == 302
+    assert list(Commitment.objects.get(key="nytt-atagande").principles.all()) == [own]

@@ -109,6 +109,26 @@ def test_an_unknown_language_is_refused_and_nothing_is_stored():
     assert not LanguagePreference.objects.filter(user=user).exists()
 
 
+def test_the_languages_of_many_recipients_cost_the_same_queries_as_of_two():
+    """Two look-ups whatever the number of addresses, then one stored message per language."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    context = {"accession": AccessionFactory(), "url": "https://example.se/"}
+
+    def queries_for(count: int) -> int:
+        people = [_prefers(UserFactory(), "en" if n % 2 else "sv") for n in range(count)]
+        addresses = [p.email for p in people] + [f"utan-konto-{count}@example.se"]
+        with CaptureQueriesContext(connection) as captured:
+            messages = send_templated_mail(
+                to=addresses, template="organisations/email/accession_verified", context=context
+            )
+        assert sorted(m.language for m in messages) == ["en", "sv"]
+        return len(captured.captured_queries)
+
+    assert queries_for(30) == queries_for(2)
+
+
 # --- organisations: a Swedish officer, an English representative, and the other way round ------
 
 
