@@ -36,7 +36,9 @@ def site_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
-def send_templated_mail(*, to: list[str], template: str, context: dict) -> list[OutgoingMail]:
+def send_templated_mail(
+    *, to: list[str], template: str, context: dict, separately: bool = False
+) -> list[OutgoingMail]:
     """Queue ``<template>_subject.txt`` and ``<template>.txt`` for each distinct address.
 
     Call it inside the transaction of the change the message reports: the message is stored with
@@ -48,6 +50,9 @@ def send_templated_mail(*, to: list[str], template: str, context: dict) -> list[
     no account), so the message is rendered once per language among the recipients and stored as
     one message per language: a Swedish officer's verification reaches an English-speaking
     representative in English and their Swedish-speaking colleague in Swedish.
+
+    ``separately``: one message to each address (nobody sees the others' addresses), still
+    rendered once per language and with the languages looked up once for all of them.
     """
     recipients = sorted({address for address in to if address})
     if not recipients:
@@ -55,17 +60,19 @@ def send_templated_mail(*, to: list[str], template: str, context: dict) -> list[
     by_language: dict[str, list[str]] = {}
     for address, language in mail_languages(recipients).items():
         by_language.setdefault(language, []).append(address)
-    messages = []
+    messages: list[OutgoingMail] = []
     for language in sorted(by_language):
         subject, body = render_mail(template, context, language=language)
-        messages.append(
+        groups = [[a] for a in by_language[language]] if separately else [by_language[language]]
+        messages.extend(
             mail_queue(
-                recipients=by_language[language],
+                recipients=group,
                 subject=subject,
                 body=body,
                 template=template,
                 language=language,
             )
+            for group in groups
         )
     return messages
 

@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, AgreementVersion, Body, Municipality
+from core.accounts import stored_language
 from core.errors import ActionRefused
 from core.mail import send_templated_mail, site_url
 from core.models import LanguagePreference
@@ -1040,9 +1041,7 @@ def user_personal_data(*, user: Actor) -> dict[str, object]:
             "first_name": user.first_name,
             "last_name": user.last_name,
             # The language of the portal's e-mail to the person, as stored (None: never chosen).
-            "language": LanguagePreference.objects.filter(user=user)
-            .values_list("language", flat=True)
-            .first(),
+            "language": stored_language(user),
             "joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
             "email_addresses": [

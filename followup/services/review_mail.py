@@ -33,9 +33,13 @@ from ..models import Cycle, Evaluation, EvaluationComment
 def _each(addresses: Iterable[str], template: str, context: dict[str, Any]) -> int:
     """One message to each distinct address, in a stable order; returns how many."""
     distinct = {address.strip().lower(): address.strip() for address in addresses if address}
-    for _key, address in sorted(distinct.items()):
-        send_templated_mail(to=[address], template=f"followup/email/{template}", context=context)
-    return len(distinct)
+    sent = send_templated_mail(
+        to=[address for _key, address in sorted(distinct.items())],
+        template=f"followup/email/{template}",
+        context=context,
+        separately=True,
+    )
+    return len(sent)
 
 
 def _officer_addresses(cycle: Cycle, *, besides: Actor | None = None) -> list[str]:

@@ -129,6 +129,32 @@ def test_the_languages_of_many_recipients_cost_the_same_queries_as_of_two():
     assert queries_for(30) == queries_for(2)
 
 
+def test_one_message_to_each_address_looks_the_languages_up_once():
+    """``separately``: each address its own message (a council's members do not see each
+    other's), rendered once per language, the look-ups not repeated per address."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    context = {"accession": AccessionFactory(), "url": "https://example.se/"}
+
+    def sent_to(count: int):
+        people = [_prefers(UserFactory(), "en" if n % 2 else "sv") for n in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            messages = send_templated_mail(
+                to=[p.email for p in people],
+                template="organisations/email/accession_verified",
+                context=context,
+                separately=True,
+            )
+        assert sorted(len(m.recipients) for m in messages) == [1] * count
+        assert {m.recipients[0] for m in messages} == {p.email for p in people}
+        # Two look-ups, then per message its insert (and its task): a fixed cost per message.
+        return len(captured.captured_queries), len(messages)
+
+    (few, two), (many, twenty) = sent_to(2), sent_to(20)
+    assert (many - few) == (twenty - two) * ((few - 2) // two)
+
+
 # --- organisations: a Swedish officer, an English representative, and the other way round ------
 
 
