@@ -1011,7 +1011,7 @@ ADMIN_ROWS = [
     # A signed version's text is read only: its page opens, a POST is refused (403).
     _admin(
         "admin:agreements_agreementversion_change",
-        "AgreementVersionAdmin.change_view",  # its parts listed, then SignedTextAdminMixin's
+        "SignedTextAdminMixin.change_view",
         lambda w: reverse("admin:agreements_agreementversion_change", args=[_goteborg_current()]),
         200,
         403,
